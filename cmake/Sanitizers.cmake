@@ -1,0 +1,6 @@
+# AddressSanitizer and UBSan for the whole build; scripts/test runs the unit
+# tests once with them so that parser bugs show as failures, not as luck.
+if(PXECHECK_ENABLE_SANITIZERS)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()

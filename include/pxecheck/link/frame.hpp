@@ -1,0 +1,120 @@
+#pragma once
+/// \file
+/// Link, network and transport layers of captured or injected frames:
+/// Ethernet (with 802.1Q / QinQ tags), Linux cooked (SLL, SLL2), BSD loopback
+/// (NULL), raw IPv4; IPv4 and UDP with checksums; ARP. Decoding is lenient
+/// like the wire codecs: a frame that does not parse comes back with
+/// anomalies, never an exception.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pxecheck/base/addr.hpp"
+#include "pxecheck/base/anomaly.hpp"
+#include "pxecheck/base/bytes.hpp"
+
+namespace pxecheck::link {
+
+/// pcap LINKTYPE_ values this decoder understands.
+namespace linktype {
+inline constexpr int kNull = 0;
+inline constexpr int kEthernet = 1;
+inline constexpr int kRaw = 101;
+inline constexpr int kLinuxSll = 113;
+inline constexpr int kIpv4 = 228;
+inline constexpr int kLinuxSll2 = 276;
+}  // namespace linktype
+
+struct UdpDatagram {
+    Ipv4Addr src_ip;
+    Ipv4Addr dst_ip;
+    std::uint16_t src_port = 0;
+    std::uint16_t dst_port = 0;
+    std::uint8_t ttl = 0;
+    /// The UDP payload as it stood on the wire (possibly cut by the snap length).
+    Bytes payload;
+    /// UDP length field minus 8: what the payload should have been.
+    std::size_t declared_length = 0;
+    /// False when the capture cut the payload short (snaplen).
+    bool complete = true;
+    /// nullopt when not checkable (truncated, or UDP checksum 0 = none sent).
+    std::optional<bool> udp_checksum_ok;
+    std::optional<bool> ip_checksum_ok;
+    /// Reassembled from IPv4 fragments.
+    bool reassembled = false;
+};
+
+struct ArpPacket {
+    std::uint16_t operation = 0;  ///< 1 request, 2 reply
+    MacAddr sender_mac;
+    Ipv4Addr sender_ip;
+    MacAddr target_mac;
+    Ipv4Addr target_ip;
+};
+
+/// An IPv4 fragment the caller must hand to a Reassembler.
+struct Ipv4Fragment {
+    Ipv4Addr src_ip;
+    Ipv4Addr dst_ip;
+    std::uint16_t id = 0;
+    std::uint8_t protocol = 0;
+    std::uint8_t ttl = 0;
+    std::size_t offset_bytes = 0;
+    bool more_fragments = false;
+    Bytes data;  ///< the fragment's share of the IP payload
+};
+
+struct DecodedFrame {
+    enum class Kind { Udp, Arp, Fragment, OtherIp, Other, Malformed };
+    Kind kind = Kind::Other;
+    MacAddr src_mac;  ///< zero where the link layer has none (NULL, raw IP)
+    MacAddr dst_mac;
+    /// 802.1Q VLAN IDs, outermost first (QinQ gives two).
+    std::vector<std::uint16_t> vlans;
+    std::optional<UdpDatagram> udp;
+    std::optional<ArpPacket> arp;
+    std::optional<Ipv4Fragment> fragment;
+    /// link.truncated, link.unknown_linktype, ip.truncated, ip.bad_header_length,
+    /// ip.bad_checksum, udp.truncated, udp.bad_length, udp.bad_checksum, arp.truncated ...
+    Anomalies anomalies;
+};
+
+/// Decodes one captured frame of the given pcap link type.
+DecodedFrame decode_frame(int linktype, ByteView frame);
+
+/// Puts IPv4 fragments back together (RFC 791), keyed by (src, dst, id,
+/// protocol). Memory is bounded: incomplete datagrams are dropped after
+/// \p max_pending keys or when evicted by age.
+class Reassembler {
+public:
+    explicit Reassembler(std::size_t max_pending = 1024) : max_pending_(max_pending) {}
+    /// Returns the whole UDP datagram once the last missing piece arrives.
+    std::optional<UdpDatagram> add(const Ipv4Fragment& frag, Anomalies& anomalies);
+    [[nodiscard]] std::size_t pending() const;
+    ~Reassembler();
+    Reassembler(const Reassembler&) = delete;
+    Reassembler& operator=(const Reassembler&) = delete;
+    Reassembler(Reassembler&&) noexcept;
+    Reassembler& operator=(Reassembler&&) noexcept;
+
+private:
+    struct State;
+    std::size_t max_pending_;
+    State* state_ = nullptr;
+};
+
+struct UdpEndpoint {
+    MacAddr mac;
+    Ipv4Addr ip;
+    std::uint16_t port = 0;
+};
+
+/// Builds an Ethernet II / IPv4 / UDP frame with correct checksums (libtins).
+Bytes build_udp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, ByteView payload,
+                      std::uint8_t ttl = 64);
+/// Builds an Ethernet ARP request or reply (libtins).
+Bytes build_arp_frame(const MacAddr& eth_dst, const ArpPacket& arp);
+
+}  // namespace pxecheck::link

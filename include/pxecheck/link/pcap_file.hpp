@@ -1,0 +1,65 @@
+#pragma once
+/// \file
+/// Reading and writing capture files through libpcap (pcap and pcapng, micro
+/// and nanosecond timestamps). Frames stream one at a time so memory does not
+/// grow with the file.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "pxecheck/base/bytes.hpp"
+#include "pxecheck/base/result.hpp"
+
+namespace pxecheck::link {
+
+struct CapturedFrame {
+    std::size_t number = 0;        ///< 1-based, as Wireshark numbers frames
+    std::int64_t timestamp_ns = 0; ///< since the Unix epoch
+    std::uint32_t original_length = 0;
+    Bytes data;                    ///< captured bytes (may be shorter than original_length)
+};
+
+class PcapReader {
+public:
+    /// Opens \p path; the error names the file and what libpcap said
+    /// ("not a pcap or pcapng file", "truncated header", ...).
+    static Result<std::unique_ptr<PcapReader>> open(const std::string& path);
+    ~PcapReader();
+    PcapReader(const PcapReader&) = delete;
+    PcapReader& operator=(const PcapReader&) = delete;
+
+    [[nodiscard]] int linktype() const;
+    [[nodiscard]] int snaplen() const;
+    /// Next frame, or nullopt at the end of the file or on a read error (see error()).
+    std::optional<CapturedFrame> next();
+    /// Set when reading stopped early, e.g. "truncated frame after frame 12".
+    [[nodiscard]] const std::string& error() const { return error_; }
+
+private:
+    PcapReader() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::size_t count_ = 0;
+    std::string error_;
+};
+
+/// Writes Ethernet frames to a pcap file with nanosecond timestamps.
+class PcapWriter {
+public:
+    static Result<std::unique_ptr<PcapWriter>> create(const std::string& path,
+                                                      int linktype = 1 /* Ethernet */);
+    ~PcapWriter();
+    PcapWriter(const PcapWriter&) = delete;
+    PcapWriter& operator=(const PcapWriter&) = delete;
+    void write(std::int64_t timestamp_ns, ByteView frame, std::uint32_t original_length = 0);
+    void flush();
+
+private:
+    PcapWriter() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pxecheck::link

@@ -1,0 +1,62 @@
+#pragma once
+// Private to the checks module: what every rule group sees (the trace, each
+// session's reconstructed boot) and the sink findings go into.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pxecheck/analyze/boot.hpp"
+#include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/checks/engine.hpp"
+
+namespace pxecheck::checks::detail {
+
+struct Context {
+    explicit Context(const analyze::Trace& t);
+
+    const analyze::Trace& trace;
+    /// One per trace.sessions entry, same order.
+    std::vector<analyze::BootPath> boots;
+
+    [[nodiscard]] const analyze::Frame& frame(std::size_t index) const { return trace.frames[index]; }
+    /// The client message a server reply answers: the latest earlier frame
+    /// from the client with the same xid and chaddr (nullptr if none seen).
+    [[nodiscard]] const analyze::Frame* request_for(std::size_t reply_index) const;
+    /// Blame for a fault in a frame: the client side (NIC firmware, or the
+    /// configuration that served a later boot stage) or the master.
+    [[nodiscard]] static Blame sender_blame(const analyze::Frame& f);
+    /// True for DHCP requests from the NIC's PXE firmware (option 60 PXEClient).
+    [[nodiscard]] static bool from_firmware(const analyze::Frame& f);
+};
+
+/// Collects findings, filling title and clause from the catalogue and folding
+/// repeats of the same (rule, client, detail) into one finding.
+class Sink {
+public:
+    explicit Sink(const CheckOptions& options) : options_(options) {}
+    /// \p severity overrides the catalogue's default (e.g. FAIL / WARN rules).
+    void add(std::string_view id, Blame blame, std::string detail, std::vector<std::size_t> frames,
+             std::optional<MacAddr> client = std::nullopt,
+             std::optional<Severity> severity = std::nullopt);
+    std::vector<Finding> take();
+
+private:
+    const CheckOptions& options_;
+    std::vector<Finding> findings_;
+    std::map<std::string, std::size_t> index_;  // fold key -> findings_ position
+};
+
+// Rule groups, one file each.
+void check_dhcp(const Context& ctx, Sink& sink);  // DHCP-*, OPT-*, MSG-*
+void check_pxe(const Context& ctx, Sink& sink);   // PXE-*
+void check_tftp(const Context& ctx, Sink& sink);  // TFTP-*
+void check_flow(const Context& ctx, Sink& sink);  // FLOW-*
+
+// Small helpers shared by the rule groups.
+std::string ip_text(Ipv4Addr a);
+std::string quoted(std::string_view s);
+
+}  // namespace pxecheck::checks::detail

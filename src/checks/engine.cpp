@@ -1,0 +1,120 @@
+#include "pxecheck/checks/engine.hpp"
+
+#include <algorithm>
+
+#include "context.hpp"
+
+namespace pxecheck::checks {
+
+namespace detail {
+
+Context::Context(const analyze::Trace& t) : trace(t) {
+    boots.reserve(t.sessions.size());
+    for (const auto& s : t.sessions) boots.push_back(analyze::reconstruct_boot(t, s));
+}
+
+const analyze::Frame* Context::request_for(std::size_t reply_index) const {
+    const auto& reply = trace.frames[reply_index];
+    if (!reply.dhcp) return nullptr;
+    for (std::size_t i = reply_index; i-- > 0;) {
+        const auto& f = trace.frames[i];
+        if (f.dhcp && f.direction == analyze::Direction::FromClient && f.dhcp->xid == reply.dhcp->xid &&
+            f.dhcp->chaddr == reply.dhcp->chaddr)
+            return &f;
+    }
+    return nullptr;
+}
+
+bool Context::from_firmware(const analyze::Frame& f) {
+    return f.dhcp && f.direction == analyze::Direction::FromClient &&
+           analyze::client_stage(*f.dhcp) == analyze::ClientStage::Firmware;
+}
+
+Blame Context::sender_blame(const analyze::Frame& f) {
+    if (f.direction == analyze::Direction::ToClient) return Blame::Master;
+    if (f.dhcp && analyze::client_stage(*f.dhcp) == analyze::ClientStage::LaterStage) {
+        // A later boot stage (pxelinux, grub, the OS) runs what the master
+        // served: its faults are the configuration's, not the NIC's.
+        return Blame::Config;
+    }
+    return Blame::Nic;
+}
+
+void Sink::add(std::string_view id, Blame blame, std::string detail, std::vector<std::size_t> frames,
+               std::optional<MacAddr> client, std::optional<Severity> severity) {
+    const std::string sid(id);
+    if (!options_.only.empty() &&
+        std::none_of(options_.only.begin(), options_.only.end(),
+                     [&](const std::string& p) { return sid.rfind(p, 0) == 0; }))
+        return;
+    if (std::find(options_.skip.begin(), options_.skip.end(), sid) != options_.skip.end()) return;
+
+    const Rule* rule = find_rule(id);
+    std::string key = sid + '|' + (client ? client->to_string() : "") + '|' + detail;
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+        auto& existing = findings_[it->second].frames;
+        for (auto n : frames)
+            if (std::find(existing.begin(), existing.end(), n) == existing.end()) existing.push_back(n);
+        return;
+    }
+    Finding f;
+    f.id = sid;
+    f.severity = severity.value_or(rule ? rule->severity : Severity::Fail);
+    f.blame = blame;
+    f.title = rule ? std::string(rule->title) : sid;
+    f.clause = rule ? std::string(rule->clause) : "";
+    f.detail = std::move(detail);
+    f.frames = std::move(frames);
+    f.client = client;
+    index_[key] = findings_.size();
+    findings_.push_back(std::move(f));
+}
+
+std::vector<Finding> Sink::take() {
+    for (auto& f : findings_) std::sort(f.frames.begin(), f.frames.end());
+    std::stable_sort(findings_.begin(), findings_.end(), [](const Finding& a, const Finding& b) {
+        const std::size_t fa = a.frames.empty() ? SIZE_MAX : a.frames.front();
+        const std::size_t fb = b.frames.empty() ? SIZE_MAX : b.frames.front();
+        if (fa != fb) return fa < fb;
+        return a.id < b.id;
+    });
+    return std::move(findings_);
+}
+
+std::string ip_text(Ipv4Addr a) { return a.to_string(); }
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+}  // namespace detail
+
+std::vector<Finding> run_checks(const analyze::Trace& trace, const CheckOptions& options) {
+    detail::Context ctx(trace);
+    detail::Sink sink(options);
+    detail::check_dhcp(ctx, sink);
+    detail::check_pxe(ctx, sink);
+    detail::check_tftp(ctx, sink);
+    detail::check_flow(ctx, sink);
+    return sink.take();
+}
+
+Verdict verdict_of(const std::vector<Finding>& findings) {
+    Verdict v = Verdict::Pass;
+    for (const auto& f : findings) {
+        if (f.severity == Severity::Fail) return Verdict::Fail;
+        if (f.severity == Severity::Warn) v = Verdict::Warn;
+    }
+    return v;
+}
+
+std::string_view to_string(Verdict v) {
+    switch (v) {
+        case Verdict::Pass: return "pass";
+        case Verdict::Warn: return "warn";
+        case Verdict::Fail: return "fail";
+        case Verdict::Error: return "error";
+    }
+    return "?";
+}
+
+}  // namespace pxecheck::checks

@@ -1,10 +1,9 @@
-#include <openssl/evp.h>
-
 #include <map>
 #include <memory>
 #include <tuple>
 #include <unordered_map>
 
+#include "pxecheck/analyze/hash.hpp"
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/wire/pxe.hpp"
 
@@ -17,25 +16,6 @@ constexpr std::uint16_t kDhcpClientPort = 68;
 constexpr std::uint16_t kBootServerPort = 4011;
 
 bool is_dhcp_port(std::uint16_t p) { return p == kDhcpServerPort || p == kDhcpClientPort; }
-
-/// Incremental SHA-256 over the in-order DATA of one transfer.
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-    void update(ByteView v) { EVP_DigestUpdate(ctx_.get(), v.data(), v.size()); }
-    std::string finish() {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md, &len);
-        return to_hex(ByteView(md, len));
-    }
-
-private:
-    struct Free {
-        void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-    };
-    std::unique_ptr<EVP_MD_CTX, Free> ctx_;
-};
 
 /// A transfer is named by the client's address and port and the server's
 /// address: the server's port (its TID) is learned from its first answer.

@@ -1,9 +1,48 @@
-#include <CLI/CLI.hpp>
+// pxecheck's entry point: parses the command line, runs one subcommand and
+// turns its outcome into an exit code (see common.hpp).
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "commands.hpp"
+#include "common.hpp"
+
 int main(int argc, char** argv) {
-    CLI::App app{"pxecheck: verify PXE network boot, both ways"};
+    using namespace pxecheck::cli;
+    CLI::App app{"pxecheck: verify PXE network boot both ways, and leave evidence"};
     app.set_version_flag("--version", PXECHECK_VERSION);
-    CLI11_PARSE(app, argc, argv);
-    return 0;
+    app.require_subcommand(1);
+    app.fallthrough(false);
+    const Invocation inv{argc, argv};
+    Runner decode = add_decode(app);
+    Runner analyze = add_analyze(app, inv);
+    Runner checks = add_checks(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return kExitUsage;
+    }
+    try {
+        for (auto* sub : app.get_subcommands()) {
+            const std::string name = sub->get_name();
+            if (name == "decode") return decode();
+            if (name == "analyze") return analyze();
+            if (name == "checks") return checks();
+        }
+    } catch (const std::exception& e) {
+        // Exceptions are for programming and configuration errors only; say
+        // what happened rather than abort.
+        fmt::print(stderr, "pxecheck: internal error: {}\n", e.what());
+        return kExitUsage;
+    }
+    return kExitUsage;
 }

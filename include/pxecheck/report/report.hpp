@@ -1,0 +1,58 @@
+#pragma once
+/// \file
+/// Renderers from (run metadata, trace, findings) to what people and scripts
+/// read: the versioned JSON report (docs/report-schema.md), the terminal text,
+/// and the catalogue listings. Renderers return strings; only the CLI prints.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "pxecheck/analyze/boot.hpp"
+#include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/checks/engine.hpp"
+
+namespace pxecheck::report {
+
+/// The JSON report's schema identifier. Bump the number only for changes
+/// that break readers, and say so in docs/report-schema.md.
+inline constexpr const char* kSchema = "pxecheck.report/1";
+
+struct RunInfo {
+    std::string tool_version;
+    std::string command;        ///< "analyze", "client", "serve", ...
+    std::string command_line;   ///< the argv joined, for re-running
+    std::string source;         ///< capture file or "live:IFACE"
+    std::string source_sha256;  ///< hash of the capture file, when there is one
+    std::string started_at;     ///< ISO 8601 UTC
+    std::string host;
+};
+
+/// Everything a renderer needs, computed once.
+struct Analysis {
+    RunInfo run;
+    const analyze::Trace* trace = nullptr;
+    std::vector<analyze::BootPath> boots;  ///< one per trace session
+    std::vector<checks::Finding> findings;
+    checks::Verdict verdict = checks::Verdict::Pass;
+};
+
+/// Reconstructs every session's boot and runs the checks.
+Analysis analyze_trace(RunInfo run, const analyze::Trace& trace, const checks::CheckOptions& options = {});
+
+nlohmann::json to_json(const Analysis& a);
+
+struct TextOptions {
+    bool color = false;
+    bool verbose = false;  ///< every finding's clause and frames
+};
+/// The terminal summary: per session the phases with timings, the offers,
+/// the chosen one, the file; then the findings one line each; then the verdict.
+std::string render_text(const Analysis& a, const TextOptions& options = {});
+
+/// The catalogue as JSON (for `pxecheck checks --json`) and as the Markdown
+/// that docs/checks.md holds.
+nlohmann::json catalogue_json();
+std::string catalogue_markdown();
+
+}  // namespace pxecheck::report

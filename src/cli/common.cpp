@@ -1,0 +1,53 @@
+#include "common.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+
+namespace pxecheck::cli {
+
+std::string joined_command_line(int argc, char** argv) {
+    std::string s;
+    for (int i = 0; i < argc; ++i) {
+        if (i) s += ' ';
+        std::string arg = argv[i];
+        if (arg.find_first_of(" \t\"'") != std::string::npos) arg = "'" + arg + "'";
+        s += arg;
+    }
+    return s;
+}
+
+std::string utc_now() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string host_name() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "";
+    return buf;
+}
+
+bool write_file(const std::string& path, const std::string& text, std::string& error) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        error = path + ": " + std::strerror(errno);
+        return false;
+    }
+    out << text;
+    out.close();
+    if (!out) {
+        error = path + ": write failed";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace pxecheck::cli

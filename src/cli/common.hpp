@@ -1,0 +1,26 @@
+#pragma once
+// Shared by the subcommands: exit codes (the design's contract with scripts)
+// and small helpers. Only src/cli prints or picks exit codes.
+
+#include <string>
+#include <vector>
+
+namespace pxecheck::cli {
+
+/// Exit codes for every command (documented in the README; scripts rely on them).
+enum ExitCode : int {
+    kExitPass = 0,         ///< checks passed (warnings allowed unless --strict)
+    kExitFailed = 1,       ///< at least one failed check
+    kExitUsage = 2,        ///< bad usage or unreadable input
+    kExitEnvironment = 3,  ///< no such interface, no permission, missing tool
+};
+
+/// The command line joined for reports ("pxecheck analyze x.pcap --json r.json").
+std::string joined_command_line(int argc, char** argv);
+/// Now in ISO 8601 UTC.
+std::string utc_now();
+std::string host_name();
+/// Writes \p text to \p path; false (with errno text in \p error) on failure.
+bool write_file(const std::string& path, const std::string& text, std::string& error);
+
+}  // namespace pxecheck::cli

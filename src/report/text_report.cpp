@@ -1,0 +1,118 @@
+#include <fmt/format.h>
+
+#include "pxecheck/report/report.hpp"
+
+namespace pxecheck::report {
+
+namespace {
+
+struct Style {
+    bool color;
+    [[nodiscard]] std::string paint(std::string_view text, std::string_view code) const {
+        if (!color) return std::string(text);
+        return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+    }
+    [[nodiscard]] std::string severity(checks::Severity s) const {
+        switch (s) {
+            case checks::Severity::Fail: return paint("FAIL", "1;31");
+            case checks::Severity::Warn: return paint("WARN", "1;33");
+            case checks::Severity::Info: return paint("INFO", "36");
+        }
+        return "?";
+    }
+};
+
+std::string seconds(std::int64_t ns) { return fmt::format("{:.3f} s", static_cast<double>(ns) / 1e9); }
+
+std::string since(const std::optional<std::int64_t>& start, const std::optional<std::int64_t>& t) {
+    if (!start || !t) return "-";
+    return fmt::format("+{:.3f} s", static_cast<double>(*t - *start) / 1e9);
+}
+
+std::string describe_offer(const analyze::OfferInfo& o) {
+    std::string s = fmt::format("{} from {}", o.proxy ? "proxyDHCP offer" : "offer",
+                                o.server_id.is_zero() ? o.src_ip.to_string() : o.server_id.to_string());
+    if (!o.yiaddr.is_zero()) s += fmt::format(": address {}", o.yiaddr.to_string());
+    if (o.names_file()) {
+        auto server = o.tftp_server();
+        s += fmt::format(", file \"{}\" on {}", o.file, server ? server->to_string() : "NO SERVER (siaddr 0, no option 66)");
+    } else if (o.has_menu) {
+        s += ", PXE boot menu";
+    } else {
+        s += ", no boot file";
+    }
+    s += fmt::format(" [frame {}]", o.frame_number);
+    return s;
+}
+
+}  // namespace
+
+std::string render_text(const Analysis& a, const TextOptions& options) {
+    const Style st{options.color};
+    const auto& trace = *a.trace;
+    std::string out;
+    out += fmt::format("pxecheck {}: {} ({} frames)\n", a.run.command, trace.source, trace.total_frames);
+    for (const auto& an : trace.source_anomalies) out += fmt::format("  note: {}\n", an.detail);
+    if (trace.sessions.empty()) out += "  no DHCP or TFTP client seen\n";
+
+    for (std::size_t i = 0; i < trace.sessions.size(); ++i) {
+        const auto& s = trace.sessions[i];
+        const auto& b = a.boots[i];
+        out += fmt::format("\nclient {}  phase reached: {}\n", st.paint(s.mac.to_string(), "1"),
+                           analyze::to_string(b.phase));
+        if (b.discover_count)
+            out += fmt::format("  DHCP    {} DISCOVER(s), {} offer(s), first offer {}, ACK {}\n", b.discover_count,
+                               b.offers.size(), since(b.first_discover_ns, b.first_offer_ns),
+                               since(b.first_discover_ns, b.ack_ns));
+        for (std::size_t k = 0; k < b.offers.size(); ++k)
+            out += fmt::format("    {} {}\n", b.chosen && *b.chosen == k ? "*" : " ", describe_offer(b.offers[k]));
+        if (b.ack) out += fmt::format("  bound   {} from server {}\n", b.ack->yiaddr.to_string(), b.ack->server_id.to_string());
+        if (b.bootserver_4011 && b.bootserver_ack)
+            out += fmt::format("  4011    boot server {} answered [frame {}]\n", b.bootserver_ack->src_ip.to_string(),
+                               b.bootserver_ack->frame_number);
+        if (b.governing) {
+            out += fmt::format("  boot    \"{}\" from {} (boot information from the {})\n",
+                               b.bootfile.empty() ? "(none)" : b.bootfile,
+                               b.boot_server ? b.boot_server->to_string() : "no usable server",
+                               b.governing->from_4011 ? "boot server on 4011"
+                               : b.governing->proxy   ? "proxyDHCP offer"
+                                                      : "DHCP reply");
+        }
+        for (std::size_t ti : s.transfers) {
+            const auto& t = trace.transfers[ti];
+            std::string state = t.error ? fmt::format("ERROR {} \"{}\" from {}", t.error->code, t.error->message,
+                                                      t.error->from_client ? "client" : "server")
+                                : t.complete ? "complete"
+                                             : "unfinished";
+            out += fmt::format("  TFTP    \"{}\" from {}: {} octets in {}, blksize {}{}, {}{}\n", t.filename,
+                               t.server_ip.to_string(), t.bytes, seconds(t.end_ns - t.start_ns), t.blksize,
+                               t.windowsize > 1 ? fmt::format(" windowsize {}", t.windowsize) : "", state,
+                               t.sha256.empty() ? "" : "\n          sha256 " + t.sha256);
+        }
+        if (b.later_stage_requests)
+            out += fmt::format("  later   {} DHCP request(s) from a later boot stage (no PXEClient)\n",
+                               b.later_stage_requests);
+    }
+
+    if (!a.findings.empty()) out += "\nfindings\n";
+    for (const auto& f : a.findings) {
+        out += fmt::format("  {} {:<9} blame {:<8} {}\n", st.severity(f.severity), f.id, checks::to_string(f.blame),
+                           f.detail);
+        if (options.verbose) {
+            std::string frames;
+            for (auto n : f.frames) frames += (frames.empty() ? "" : ",") + std::to_string(n);
+            out += fmt::format("                 {} [{}] frames {}\n", f.title, f.clause, frames.empty() ? "-" : frames);
+        }
+    }
+    std::size_t fails = 0, warns = 0, infos = 0;
+    for (const auto& f : a.findings)
+        (f.severity == checks::Severity::Fail ? fails : f.severity == checks::Severity::Warn ? warns : infos)++;
+    const std::string painted = a.verdict == checks::Verdict::Fail   ? st.paint("FAIL", "1;31")
+                                : a.verdict == checks::Verdict::Warn ? st.paint("WARN", "1;33")
+                                                                     : st.paint("PASS", "1;32");
+    out += fmt::format("\nverdict: {} ({} fail, {} warn, {} info)\n", painted, fails,
+                       warns, infos);
+    return out;
+}
+
+}  // namespace pxecheck::report

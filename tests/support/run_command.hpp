@@ -1,0 +1,43 @@
+#pragma once
+// Test support: run the real pxecheck binary and collect its exit code and
+// output, so command-line behaviour is tested as users see it.
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace pxecheck::testing {
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;  ///< stdout and stderr together
+};
+
+/// Runs \p args (already shell-quoted) through /bin/sh with stderr merged.
+inline CommandResult run_pxecheck(const std::string& args) {
+    CommandResult r;
+    const std::string cmd = std::string(PXECHECK_BINARY) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+inline std::string source_path(const std::string& rel) { return std::string(PXECHECK_SOURCE_DIR) + "/" + rel; }
+
+inline std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace pxecheck::testing

@@ -118,9 +118,11 @@ struct DhcpMessage {
     Bytes sname_trailing;
 
     // --- reading -----------------------------------------------------------
-    /// First instance of \p code (PAD/END excluded), any area.
+    /// First instance of \p code (PAD/END excluded), any area. Codes 0 and
+    /// 255 always give nullptr.
     [[nodiscard]] const DhcpOption* find(std::uint8_t code) const;
-    /// Number of instances of \p code.
+    /// Number of instances of \p code in all areas. PAD and END are counted
+    /// too, so count(opt::kEnd) tells whether (and how often) END was seen.
     [[nodiscard]] std::size_t count(std::uint8_t code) const;
     /// RFC 3396: all instances of \p code concatenated in options, file, sname
     /// order. nullopt when the option is absent.
@@ -131,6 +133,9 @@ struct DhcpMessage {
     [[nodiscard]] std::optional<Ipv4Addr> server_id() const;
     [[nodiscard]] std::optional<Ipv4Addr> requested_address() const;
     /// Option 52 value (1 file, 2 sname, 3 both) when present in the main field.
+    /// 0 when absent, or when the first main-field 52 is not one octet of
+    /// value 1-3 (decode_dhcp then leaves sname and file as text, and
+    /// encode_dhcp writes them from the raw arrays).
     [[nodiscard]] std::uint8_t overload() const;
     /// The text in `file` up to its first NUL, "" when overloaded or empty.
     [[nodiscard]] std::string file_field() const;
@@ -145,6 +150,11 @@ struct DhcpMessage {
     /// Sets option \p code in the main field, replacing earlier instances;
     /// data longer than 255 octets is split into RFC 3396 instances. Keeps it
     /// before an END that is already present.
+    ///
+    /// The new instances take the place of the first old one in the main
+    /// field (so an edit keeps the wire order); old instances in every area
+    /// are removed. Empty data gives one zero-length instance. Codes 0 and 255
+    /// are ignored: PAD and END are placed by finish() or by hand.
     void set_option(std::uint8_t code, ByteView data);
     void set_option(std::uint8_t code, std::string_view text);
     void set_option_u8(std::uint8_t code, std::uint8_t v);
@@ -152,11 +162,17 @@ struct DhcpMessage {
     void set_option_u32(std::uint8_t code, std::uint32_t v);
     void set_option_ip(std::uint8_t code, Ipv4Addr v);
     void remove_option(std::uint8_t code);
+    /// Writes \p name into the raw field, zero-filled; names longer than the
+    /// field (128 / 64 octets) are cut, and one that fills it leaves no NUL.
     void set_file(std::string_view name);
     void set_sname(std::string_view name);
     void set_client_mac(const MacAddr& mac);
     /// Appends END (if missing) and pads the message with zeros to \p min_size
     /// octets of UDP payload (300 by default, RFC 1542 §2.1).
+    ///
+    /// END goes after the last main-field instance; the padding is added to
+    /// `options_trailing`, which is where decode_dhcp puts it back. Without a
+    /// cookie (plain BOOTP) no END is added, only padding.
     void finish(std::size_t min_size = kBootpMinSize);
 };
 
@@ -177,10 +193,27 @@ DhcpDecoded decode_dhcp(ByteView payload);
 
 /// Encodes exactly what the model holds (no END or padding is added: call
 /// DhcpMessage::finish for that).
+///
+/// Fields overloaded by option 52 (see DhcpMessage::overload) are written from
+/// their File/Sname instances followed by `file_trailing`/`sname_trailing`,
+/// cut or zero-filled to the field size; when a field has neither, its raw
+/// array is written. Without a cookie, `options_trailing` follows the header
+/// directly. A model instance with more than 255 data octets is written as
+/// consecutive RFC 3396 instances.
 Bytes encode_dhcp(const DhcpMessage& msg);
 
 /// One-line summary in the style of tcpdump -v, e.g.
-/// "DHCP OFFER xid 0x1a2b3c4d yiaddr 192.168.14.10 siaddr ... file \"pxelinux.0\" [53=2 54=... 60=\"PXEClient\"]".
+/// "DHCP OFFER xid 0x1a2b3c4d flags B yiaddr 192.168.14.10 siaddr 192.168.14.200
+/// chaddr 52:54:00:12:34:56 file \"pxelinux.0\" [53=OFFER 54=192.168.14.200
+/// 60=\"PXEClient\" 43={6=0x08,71=32768/0}]" (on one line).
+///
+/// Header parts appear only when non-zero (hops, secs, flags as "B" or hex,
+/// ciaddr, yiaddr, siaddr, giaddr); chaddr as a MAC for htype 1/hlen 6, else
+/// with htype/hlen and hex. sname/file when used as text. Then every option
+/// once, in order of first appearance, RFC 3396 instances joined, rendered by
+/// format_option_value. "BOOTP REQUEST/REPLY" when there is no option 53;
+/// "(no magic cookie, N octets vendor field)", "+N octets after options" and
+/// "(no END)" flag damaged messages.
 std::string summarize(const DhcpMessage& msg);
 
 }  // namespace pxecheck::wire

@@ -63,6 +63,12 @@ std::string option_name(std::uint8_t code);
 /// Whether \p len fits the catalogue's length rule for \p code (unknown codes: true).
 bool option_length_ok(std::uint8_t code, std::size_t len);
 /// Renders a value for people ("192.168.14.200", "\"PXEClient\"", "86400s", "01:52:54:...").
+///
+/// Lists are comma-separated; 53 is shown by name ("OFFER"); 93 as
+/// "7(x64 UEFI)"; 43 as "{6=0x03,8=[32768:192.168.16.10],9=[32768:\"Pixiecore\"],
+/// 10=0:\"Pixiecore\",71=32768/0}" when it parses cleanly as PXE sub-options.
+/// A value that does not fit its format, and any unknown code, comes out as
+/// "0x" followed by hex. Never throws and never reads outside \p data.
 std::string format_option_value(std::uint8_t code, ByteView data);
 
 }  // namespace pxecheck::wire

@@ -32,8 +32,17 @@ struct VendorClass {
     std::optional<std::uint8_t> undi_major;
     std::optional<std::uint8_t> undi_minor;
     /// Why the text is not in the client form, when it is not ("" otherwise).
+    /// Several findings are joined with "; ", e.g. "28 octets instead of 32;
+    /// architecture \"7\" is not 5 decimal digits". The bare server form
+    /// "PXEClient" also gets a problem text: whether it is wrong depends on
+    /// who sent it, which the caller knows.
     std::string problem;
 };
+
+/// Parses option 60. \p value is the joined option value; a trailing NUL is
+/// ignored for parsing but reported in `problem` (RFC 2132 §2). `arch` and
+/// `undi_*` are filled whenever their digits can be read, even when the form
+/// is otherwise wrong.
 
 VendorClass parse_vendor_class(ByteView value);
 /// "PXEClient:Arch:00007:UNDI:003016"
@@ -139,13 +148,23 @@ struct PxeDecoded {
     PxeVendorOptions value;
     /// pxe.truncated_suboption, pxe.missing_end, pxe.data_after_end,
     /// pxe.bad_suboption_length (43.6/7/71 sizes, 43.8/9/10 shapes).
+    /// Offsets count from the first octet of the option 43 value.
     Anomalies anomalies;
 };
 
+/// Reads \p option43 (the RFC 3396-joined value) as PXE sub-options. PAD (0)
+/// octets between sub-options are skipped. Sizes are checked for 1-7, 12 and
+/// 71; 8, 9 and 10 must have their table 2-1 shapes. Repeated sub-options add
+/// to `boot_servers`/`menu`; for the single-valued views the first one wins.
 PxeDecoded decode_pxe_options(ByteView option43);
 
 /// Builds an option 43 value from typed parts (in sub-option order 6, 7, 8,
 /// 9, 10, 71), then any extra raw items, then END.
+///
+/// Raw items whose code has a typed value set are not written again, so
+/// encoding a decoded value does not double them. All boot servers go into
+/// one 43.8 and all menu entries into one 43.9; entries that would push a
+/// sub-option past 255 octets are left out.
 Bytes encode_pxe_options(const PxeVendorOptions& value);
 
 }  // namespace pxecheck::wire

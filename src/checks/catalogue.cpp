@@ -401,6 +401,18 @@ constexpr Rule kRules[] = {
      "A TFTP read request is answered (DATA, OACK or ERROR).",
      "RFC 1350 §4", Severity::Fail, Detection::Passive,
      "P: RRQ retried with no answer"},
+    {"FLOW-007", "Boot flow", Party::Master,
+     "The boot file served is the file expected (--expect-sha256 / --expect-file): same size and SHA-256.",
+     "pxecheck (operator's expectation)", Severity::Fail, Detection::Active,
+     "A: hash of the downloaded file vs the expected one"},
+    {"FLOW-008", "Boot flow", Party::Master,
+     "The address a master leases is not in use by another host: the client's ARP probe of it gets no answer.",
+     "RFC 2131 §2.2, §4.4.1; RFC 5227 §2.1", Severity::Fail, Detection::Active,
+     "A: ARP probe of the leased address answered by another MAC"},
+    {"FLOW-009", "Boot flow", Party::Both,
+     "The boot completes: the NIC gets an address, boot information and the whole boot file.",
+     "PXE 2.1 ch.2", Severity::Fail, Detection::Active,
+     "A: the emulated NIC's or the reference master's view of where the boot stopped"},
 };
 }  // namespace
 

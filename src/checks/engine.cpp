@@ -48,6 +48,7 @@ void Sink::add(std::string_view id, Blame blame, std::string detail, std::vector
                      [&](const std::string& p) { return sid.rfind(p, 0) == 0; }))
         return;
     if (std::find(options_.skip.begin(), options_.skip.end(), sid) != options_.skip.end()) return;
+    if (options_.client && client && *client != *options_.client) return;
 
     const Rule* rule = find_rule(id);
     std::string key = sid + '|' + (client ? client->to_string() : "") + '|' + detail;
@@ -96,6 +97,21 @@ std::vector<Finding> run_checks(const analyze::Trace& trace, const CheckOptions&
     detail::check_tftp(ctx, sink);
     detail::check_flow(ctx, sink);
     return sink.take();
+}
+
+Finding make_finding(std::string_view id, Blame blame, std::string detail, std::vector<std::size_t> frames,
+                     std::optional<MacAddr> client, std::optional<Severity> severity) {
+    const Rule* rule = find_rule(id);
+    Finding f;
+    f.id = std::string(id);
+    f.severity = severity.value_or(rule ? rule->severity : Severity::Fail);
+    f.blame = blame;
+    f.title = rule ? std::string(rule->title) : f.id;
+    f.clause = rule ? std::string(rule->clause) : "";
+    f.detail = std::move(detail);
+    f.frames = std::move(frames);
+    f.client = client;
+    return f;
 }
 
 Verdict verdict_of(const std::vector<Finding>& findings) {

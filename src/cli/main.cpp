@@ -4,12 +4,24 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "common.hpp"
 
 int main(int argc, char** argv) {
     using namespace pxecheck::cli;
+    // `pxecheck --iface IF ...` is the tool's best-known form: it means the
+    // client command. Insert the subcommand name when the first argument is
+    // an option other than help or version.
+    std::vector<char*> args(argv, argv + argc);
+    static char client_word[] = "client";
+    if (argc > 1 && argv[1][0] == '-' && std::string(argv[1]) != "--help" && std::string(argv[1]) != "-h" &&
+        std::string(argv[1]) != "--version")
+        args.insert(args.begin() + 1, client_word);
+    argc = static_cast<int>(args.size());
+    argv = args.data();
     CLI::App app{"pxecheck: verify PXE network boot both ways, and leave evidence"};
     app.set_version_flag("--version", PXECHECK_VERSION);
     app.require_subcommand(1);
@@ -18,6 +30,7 @@ int main(int argc, char** argv) {
     Runner decode = add_decode(app);
     Runner analyze = add_analyze(app, inv);
     Runner checks = add_checks(app);
+    Runner client = add_client(app, inv);
 
     try {
         app.parse(argc, argv);
@@ -37,6 +50,7 @@ int main(int argc, char** argv) {
             if (name == "decode") return decode();
             if (name == "analyze") return analyze();
             if (name == "checks") return checks();
+            if (name == "client") return client();
         }
     } catch (const std::exception& e) {
         // Exceptions are for programming and configuration errors only; say

@@ -31,12 +31,22 @@ struct CheckOptions {
     std::vector<std::string> only;
     /// Rule IDs to leave out.
     std::vector<std::string> skip;
+    /// Judge only this client's session (live runs share the segment with
+    /// other clients); findings that belong to no client are kept.
+    std::optional<MacAddr> client;
 };
 
 /// Runs every passive rule over \p trace. Findings come out ordered by first
 /// frame, then rule ID; a rule reports a given fault once per session
 /// (repeats are folded into the frame list).
 std::vector<Finding> run_checks(const analyze::Trace& trace, const CheckOptions& options = {});
+
+/// A finding raised outside the trace rules (by a runner: an expected file
+/// that differs, an ARP conflict, a probe's result), with title, clause and
+/// default severity taken from the catalogue row \p id.
+Finding make_finding(std::string_view id, Blame blame, std::string detail, std::vector<std::size_t> frames = {},
+                     std::optional<MacAddr> client = std::nullopt,
+                     std::optional<Severity> severity = std::nullopt);
 
 /// Worst severity wins: any Fail -> Fail, any Warn -> Warn, else Pass.
 Verdict verdict_of(const std::vector<Finding>& findings);

@@ -1,0 +1,262 @@
+// `pxecheck client --iface IF` (also `pxecheck --iface IF`): the emulated PXE
+// NIC boots against whatever master answers on IF, then every passive rule
+// judges the exchange and the summary says who is at fault.
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "pxecheck/analyze/hash.hpp"
+#include "pxecheck/client/profile.hpp"
+#include "pxecheck/link/live.hpp"
+#include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/report/report.hpp"
+#include "pxecheck/scenario/client_run.hpp"
+#include "pxecheck/wire/pxe.hpp"
+
+namespace pxecheck::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) { g_stop.store(true); }
+
+struct ClientOptions {
+    std::string iface;
+    std::string mac;
+    std::string profile = "bios";
+    std::string uuid;
+    int arch = -1;
+    std::string vendor_class;
+    std::vector<std::string> options;
+    double offer_wait = -1;
+    int menu_item = 0;
+    int windowsize = 0;
+    std::string save_dir;
+    std::string expect_sha256;
+    std::string expect_file;
+    bool no_release = false;
+    std::string json_path;
+    std::string pcap_path;
+    double time_limit = 180;
+    bool strict = false;
+    bool verbose = false;
+};
+
+/// A stable locally administered MAC per interface name, so repeated runs
+/// reuse one lease instead of draining the pool.
+MacAddr default_mac(const std::string& iface) {
+    std::uint32_t h = 2166136261u;
+    for (char c : iface) h = (h ^ static_cast<std::uint8_t>(c)) * 16777619u;
+    return MacAddr{{0x02, 0x50, 0x58, static_cast<std::uint8_t>(h >> 16), static_cast<std::uint8_t>(h >> 8),
+                    static_cast<std::uint8_t>(h)}};
+}
+
+std::string ms(const std::optional<TimePoint>& from, const std::optional<TimePoint>& to) {
+    if (!from || !to) return "-";
+    return fmt::format("{:.0f} ms", static_cast<double>((*to - *from).count()) / 1000.0);
+}
+
+int usage_error(const std::string& message) {
+    fmt::print(stderr, "pxecheck client: {}\n", message);
+    return kExitUsage;
+}
+
+int run_client_command(const ClientOptions& o, const Invocation& inv) {
+    if (o.iface.empty()) return usage_error("--iface is required (the interface facing the master)");
+    const auto* profile = client::find_profile(o.profile);
+    if (!profile) {
+        std::string names;
+        for (const auto& p : client::builtin_profiles()) names += (names.empty() ? "" : ", ") + p.name;
+        return usage_error("unknown --profile \"" + o.profile + "\" (known: " + names + ")");
+    }
+    client::ClientConfig cfg;
+    cfg.profile = *profile;
+    if (!o.mac.empty()) {
+        auto m = MacAddr::parse(o.mac);
+        if (!m) return usage_error("--mac \"" + o.mac + "\" is not a MAC address (aa:bb:cc:dd:ee:ff)");
+        cfg.mac = *m;
+    } else {
+        cfg.mac = default_mac(o.iface);
+    }
+    if (!o.uuid.empty()) {
+        auto b = from_hex(o.uuid);
+        if (!b || b->size() != 16) return usage_error("--uuid needs 16 octets of hex (dashes allowed)");
+        std::copy(b->begin(), b->end(), cfg.uuid.begin());
+    } else {
+        // Derived from the MAC: stable per NIC like a real SMBIOS UUID.
+        for (std::size_t i = 0; i < 16; ++i) cfg.uuid[i] = static_cast<std::uint8_t>(cfg.mac.octets[i % 6] ^ (i * 37));
+    }
+    if (o.arch >= 0) {
+        if (o.arch > 0xffff) return usage_error("--arch must be 0-65535");
+        cfg.profile.arch = static_cast<std::uint16_t>(o.arch);
+        if (o.vendor_class.empty()) cfg.profile.vendor_class.clear();  // rebuilt from the new arch
+    }
+    if (!o.vendor_class.empty()) cfg.profile.vendor_class = o.vendor_class;
+    for (const auto& spec : o.options) {
+        auto colon = spec.find(':');
+        if (colon == std::string::npos) return usage_error("--option wants CODE:HEX, got \"" + spec + "\"");
+        int code = -1;
+        try {
+            code = std::stoi(spec.substr(0, colon));
+        } catch (...) {
+        }
+        auto value = from_hex(spec.substr(colon + 1));
+        if (code < 1 || code > 254 || !value) return usage_error("--option wants CODE:HEX with CODE 1-254, got \"" + spec + "\"");
+        cfg.option_overrides.emplace_back(static_cast<std::uint8_t>(code), *value);
+    }
+    if (o.offer_wait >= 0) cfg.offer_wait = Micros(static_cast<std::int64_t>(o.offer_wait * 1e6));
+    cfg.menu_item = o.menu_item;
+    cfg.windowsize = static_cast<std::uint16_t>(o.windowsize);
+    cfg.release = !o.no_release;
+
+    scenario::ClientRunOptions ropt;
+    ropt.source_name = "live:" + o.iface;
+    ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
+    ropt.stop = &g_stop;
+    if (!o.expect_sha256.empty()) ropt.expect_sha256 = o.expect_sha256;
+    if (!o.expect_file.empty()) {
+        auto h = analyze::sha256_file(o.expect_file);
+        if (!h) return usage_error("--expect-file: " + h.error());
+        ropt.expect_sha256 = *h;
+        std::error_code ec;
+        ropt.expect_size = std::filesystem::file_size(o.expect_file, ec);
+    }
+
+    auto opened = link::PcapLive::open(o.iface, "arp or udp");
+    if (auto* err = std::get_if<link::OpenError>(&opened)) {
+        fmt::print(stderr, "pxecheck client: {}\n", err->message);
+        return kExitEnvironment;
+    }
+    auto& io = *std::get<std::unique_ptr<link::PcapLive>>(opened);
+    std::unique_ptr<link::PcapWriter> writer;
+    if (!o.pcap_path.empty()) {
+        auto w = link::PcapWriter::create(o.pcap_path);
+        if (!w) return usage_error(w.error());
+        writer = std::move(*w);
+        ropt.pcap = writer.get();
+    }
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const std::string started = utc_now();
+    fmt::print("pxecheck client: NIC {} ({} profile) on {}\n", cfg.mac.to_string(), cfg.profile.name, o.iface);
+    auto run = scenario::run_client(io, cfg, ropt);
+    if (writer) writer->flush();
+
+    report::RunInfo info;
+    info.tool_version = PXECHECK_VERSION;
+    info.command = "client";
+    info.command_line = joined_command_line(inv.argc, inv.argv);
+    info.source = ropt.source_name;
+    info.started_at = started;
+    info.host = host_name();
+    checks::CheckOptions copt;
+    copt.client = cfg.mac;
+    auto analysis = report::analyze_trace(info, run.trace, copt);
+    for (auto& f : run.run_findings) analysis.findings.push_back(std::move(f));
+    analysis.verdict = checks::verdict_of(analysis.findings);
+
+    const auto& out = run.outcome;
+    fmt::print("  phases  offer {}, bound {}, boot info {}, TFTP start {}, done {}\n", ms(out.started, out.offered),
+               ms(out.started, out.bound), ms(out.started, out.boot_info), ms(out.started, out.tftp_started),
+               ms(out.started, out.finished));
+    if (!out.address.is_zero())
+        fmt::print("  lease   {} from {}{}\n", out.address.to_string(), out.server_id.to_string(),
+                   out.released ? " (released)" : cfg.release ? " (NOT released)" : " (kept: --no-release)");
+    if (!out.bootfile.empty())
+        fmt::print("  boot    \"{}\" from {} (boot information from {})\n", out.bootfile,
+                   out.tftp_server ? out.tftp_server->to_string() : "no usable server", out.boot_info_from);
+    if (out.tftp && out.tftp->status == client::TftpResult::Status::Complete) {
+        const double secs = static_cast<double>((out.tftp->finished - out.tftp->started).count()) / 1e6;
+        fmt::print("  file    {} octets, sha256 {}\n          {:.3f} s, {:.0f} KiB/s, blksize {}, windowsize {}, {} retransmission(s)\n",
+                   out.tftp->data.size(), run.sha256, secs,
+                   secs > 0 ? static_cast<double>(out.tftp->data.size()) / 1024.0 / secs : 0.0, out.tftp->blksize,
+                   out.tftp->windowsize, out.tftp->retransmissions);
+        if (!o.save_dir.empty()) {
+            std::filesystem::create_directories(o.save_dir);
+            const auto name = std::filesystem::path(out.bootfile).filename().string();
+            std::ofstream(std::filesystem::path(o.save_dir) / (name.empty() ? "bootfile" : name), std::ios::binary)
+                .write(reinterpret_cast<const char*>(out.tftp->data.data()),
+                       static_cast<std::streamsize>(out.tftp->data.size()));
+        }
+    }
+    if (out.reached == client::ClientPhase::Failed) fmt::print("  stopped {}\n", out.failure);
+    if (run.interrupted) fmt::print("  interrupted: lease released\n");
+    report::TextOptions topt;
+    topt.color = isatty(STDOUT_FILENO) != 0;
+    topt.verbose = o.verbose;
+    fmt::print("\n{}", report::render_text(analysis, topt));
+
+    if (!o.json_path.empty()) {
+        auto j = report::to_json(analysis);
+        nlohmann::json file = nullptr;
+        if (out.tftp) {
+            file = {{"name", out.bootfile},
+                    {"server", out.tftp_server ? nlohmann::json(out.tftp_server->to_string()) : nlohmann::json(nullptr)},
+                    {"status", out.tftp->status == client::TftpResult::Status::Complete ? "complete"
+                               : out.tftp->status == client::TftpResult::Status::Error  ? "error"
+                                                                                        : "timeout"},
+                    {"bytes", out.tftp->data.size()},
+                    {"sha256", run.sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(run.sha256)},
+                    {"blksize", out.tftp->blksize},
+                    {"windowsize", out.tftp->windowsize},
+                    {"retransmissions", out.tftp->retransmissions},
+                    {"duration_ms", static_cast<double>((out.tftp->finished - out.tftp->started).count()) / 1000.0}};
+        }
+        j["client"] = {{"mac", cfg.mac.to_string()},
+                       {"profile", cfg.profile.name},
+                       {"interface", o.iface},
+                       {"phase", client::to_string(out.reached)},
+                       {"failure", out.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(out.failure)},
+                       {"address", out.address.is_zero() ? nlohmann::json(nullptr) : nlohmann::json(out.address.to_string())},
+                       {"released", out.released},
+                       {"boot_info_from", out.boot_info_from},
+                       {"file", file},
+                       {"expected_sha256", ropt.expect_sha256 ? nlohmann::json(*ropt.expect_sha256) : nlohmann::json(nullptr)}};
+        std::string error;
+        if (!write_file(o.json_path, j.dump(2) + "\n", error)) {
+            fmt::print(stderr, "pxecheck client: cannot write the JSON report: {}\n", error);
+            return kExitUsage;
+        }
+    }
+    switch (analysis.verdict) {
+        case checks::Verdict::Fail: return kExitFailed;
+        case checks::Verdict::Warn: return o.strict ? kExitFailed : kExitPass;
+        default: return kExitPass;
+    }
+}
+
+}  // namespace
+
+Runner add_client(CLI::App& app, const Invocation& inv) {
+    auto o = std::make_shared<ClientOptions>();
+    auto* sub = app.add_subcommand("client", "Act as a PXE NIC on IFACE and verify the master end to end (default command)");
+    sub->add_option("-i,--iface", o->iface, "interface facing the master (required)");
+    sub->add_option("--mac", o->mac, "the emulated NIC's MAC (default: stable, locally administered)");
+    sub->add_option("--profile", o->profile, "firmware to emulate: bios, uefi-x64, uefi-arm64, ipxe")->capture_default_str();
+    sub->add_option("--uuid", o->uuid, "option 97 GUID (32 hex digits; default derived from the MAC)");
+    sub->add_option("--arch", o->arch, "option 93 architecture type (overrides the profile)");
+    sub->add_option("--vendor-class", o->vendor_class, "option 60 text (overrides the profile)");
+    sub->add_option("--option", o->options, "extra or replaced option CODE:HEX (repeatable)");
+    sub->add_option("--offer-wait", o->offer_wait, "seconds to collect OFFERs (default: the profile's)");
+    sub->add_option("--menu-item", o->menu_item, "PXE boot menu entry to choose (0 = first)");
+    sub->add_option("--windowsize", o->windowsize, "ask TFTP for this windowsize (RFC 7440)");
+    sub->add_option("--save", o->save_dir, "write the downloaded boot file into this directory");
+    sub->add_option("--expect-sha256", o->expect_sha256, "fail (FLOW-007) unless the boot file has this SHA-256");
+    sub->add_option("--expect-file", o->expect_file, "fail (FLOW-007) unless the boot file equals this file");
+    sub->add_flag("--no-release", o->no_release, "keep the lease (no DHCPRELEASE at the end)");
+    sub->add_option("--json", o->json_path, "write the JSON report to this file");
+    sub->add_option("-w,--write", o->pcap_path, "write every frame sent and received to this pcap");
+    sub->add_option("--time-limit", o->time_limit, "seconds before the run gives up (default 180)");
+    sub->add_flag("--strict", o->strict, "warnings fail too (exit 1)");
+    sub->add_flag("-v,--verbose", o->verbose, "show each finding's rule, clause and frames");
+    return [o, inv]() { return run_client_command(*o, inv); };
+}
+
+}  // namespace pxecheck::cli

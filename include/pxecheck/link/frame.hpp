@@ -64,11 +64,22 @@ struct Ipv4Fragment {
     std::size_t offset_bytes = 0;
     bool more_fragments = false;
     Bytes data;  ///< the fragment's share of the IP payload
+    /// The share the IP total length announces; more than data.size() when
+    /// the capture cut the frame (0: take data.size()). A cut fragment leaves
+    /// a hole, so its datagram never completes instead of completing wrong.
+    std::size_t declared_size = 0;
+    /// This fragment's IP header checksum verdict (nullopt: not checked).
+    std::optional<bool> ip_checksum_ok;
 };
 
 struct DecodedFrame {
     enum class Kind { Udp, Arp, Fragment, OtherIp, Other, Malformed };
     Kind kind = Kind::Other;
+    /// Innermost EtherType (after any VLAN tags; the SLL/SLL2 protocol field;
+    /// 0x0800 for NULL and raw IPv4 links); 0 when the link header did not parse.
+    std::uint16_t ethertype = 0;
+    /// IPv4 protocol number (17 UDP, 6 TCP, 1 ICMP...) when an IPv4 header parsed.
+    std::optional<std::uint8_t> ip_protocol;
     MacAddr src_mac;  ///< zero where the link layer has none (NULL, raw IP)
     MacAddr dst_mac;
     /// 802.1Q VLAN IDs, outermost first (QinQ gives two).
@@ -76,22 +87,49 @@ struct DecodedFrame {
     std::optional<UdpDatagram> udp;
     std::optional<ArpPacket> arp;
     std::optional<Ipv4Fragment> fragment;
-    /// link.truncated, link.unknown_linktype, ip.truncated, ip.bad_header_length,
-    /// ip.bad_checksum, udp.truncated, udp.bad_length, udp.bad_checksum, arp.truncated ...
+    /// link.truncated, link.unknown_linktype, ip.truncated, ip.bad_version,
+    /// ip.bad_header_length, ip.bad_total_length, ip.bad_checksum,
+    /// ip.reserved_flag, ip.fragment_misaligned, udp.truncated, udp.bad_length,
+    /// udp.bad_checksum, arp.truncated, arp.unsupported. Offsets are into the
+    /// frame as captured.
     Anomalies anomalies;
 };
 
-/// Decodes one captured frame of the given pcap link type.
+/// "udp", "arp", "fragment", "other-ip", "other", "malformed".
+std::string to_string(DecodedFrame::Kind kind);
+
+/// Decodes one captured frame of the given pcap link type. Never throws and
+/// never reads outside \p frame. A frame whose IPv4 total length runs past
+/// the captured bytes (snap length, or a lying header: the decoder cannot
+/// tell) gets ip.truncated and a UDP datagram with complete = false.
+/// Ethernet padding after the IPv4 total length is ignored.
 DecodedFrame decode_frame(int linktype, ByteView frame);
 
 /// Puts IPv4 fragments back together (RFC 791), keyed by (src, dst, id,
 /// protocol). Memory is bounded: incomplete datagrams are dropped after
 /// \p max_pending keys or when evicted by age.
+///
+/// Only UDP (protocol 17) is collected, since only UDP comes back out.
+/// Overlaps keep the bytes that arrived first and only fill holes, so a
+/// duplicated fragment is harmless; each overlap is reported as
+/// ip.fragment_overlap with whether the bytes agreed. Other anomalies:
+/// ip.fragment_inconsistent (two last fragments disagree on the end, or data
+/// past it), ip.fragment_oversize (ends past 65515, the ping-of-death shape),
+/// ip.fragment_evicted (dropped incomplete to respect max_pending),
+/// ip.fragment_timeout (dropped by expire()), and the UDP anomalies of the
+/// reassembled datagram (udp.truncated, udp.bad_length, udp.bad_checksum).
 class Reassembler {
 public:
     explicit Reassembler(std::size_t max_pending = 1024) : max_pending_(max_pending) {}
     /// Returns the whole UDP datagram once the last missing piece arrives.
     std::optional<UdpDatagram> add(const Ipv4Fragment& frag, Anomalies& anomalies);
+    /// Same, stamping a new datagram with the time of its first fragment for expire().
+    std::optional<UdpDatagram> add(const Ipv4Fragment& frag, Anomalies& anomalies,
+                                   std::int64_t timestamp_ns);
+    /// Drops incomplete datagrams whose first fragment came before \p cutoff_ns
+    /// (RFC 791 suggests a 15 s reassembly timer; Linux uses 30 s), with one
+    /// ip.fragment_timeout each. Returns how many were dropped.
+    std::size_t expire(std::int64_t cutoff_ns, Anomalies& anomalies);
     [[nodiscard]] std::size_t pending() const;
     ~Reassembler();
     Reassembler(const Reassembler&) = delete;
@@ -112,9 +150,11 @@ struct UdpEndpoint {
 };
 
 /// Builds an Ethernet II / IPv4 / UDP frame with correct checksums (libtins).
+/// No Ethernet padding: a short frame stays short (the NIC pads it on transmit).
 Bytes build_udp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, ByteView payload,
                       std::uint8_t ttl = 64);
-/// Builds an Ethernet ARP request or reply (libtins).
+/// Builds an Ethernet ARP request or reply (libtins): 42 bytes, unpadded.
+/// Any operation value is written as given.
 Bytes build_arp_frame(const MacAddr& eth_dst, const ArpPacket& arp);
 
 }  // namespace pxecheck::link

@@ -23,18 +23,23 @@ struct CapturedFrame {
 
 class PcapReader {
 public:
-    /// Opens \p path; the error names the file and what libpcap said
-    /// ("not a pcap or pcapng file", "truncated header", ...).
+    /// Opens \p path; the error names the file and what libpcap said:
+    /// "FILE: cannot open (No such file or directory)", "FILE: is a directory",
+    /// "FILE: not a pcap or pcapng capture (libpcap: unknown file format)".
     static Result<std::unique_ptr<PcapReader>> open(const std::string& path);
     ~PcapReader();
     PcapReader(const PcapReader&) = delete;
     PcapReader& operator=(const PcapReader&) = delete;
 
+    /// The pcap LINKTYPE_ value (linktype::kRaw for raw IP, whatever DLT_RAW
+    /// number the platform's libpcap uses), ready for decode_frame.
     [[nodiscard]] int linktype() const;
     [[nodiscard]] int snaplen() const;
     /// Next frame, or nullopt at the end of the file or on a read error (see error()).
     std::optional<CapturedFrame> next();
-    /// Set when reading stopped early, e.g. "truncated frame after frame 12".
+    /// Set when reading stopped early, e.g. "FILE: truncated record after
+    /// frame 12 (libpcap: truncated dump file; ...)". The frames before it were
+    /// returned normally.
     [[nodiscard]] const std::string& error() const { return error_; }
 
 private:
@@ -48,13 +53,20 @@ private:
 /// Writes Ethernet frames to a pcap file with nanosecond timestamps.
 class PcapWriter {
 public:
+    /// Creates (truncates) \p path; \p linktype is a pcap LINKTYPE_ value.
     static Result<std::unique_ptr<PcapWriter>> create(const std::string& path,
                                                       int linktype = 1 /* Ethernet */);
+    /// Closes the file if close() was not called (errors then go unreported).
     ~PcapWriter();
     PcapWriter(const PcapWriter&) = delete;
     PcapWriter& operator=(const PcapWriter&) = delete;
+    /// Appends one record. \p original_length 0 means "as captured"; frames
+    /// longer than 262144 bytes are cut to that snap length.
     void write(std::int64_t timestamp_ns, ByteView frame, std::uint32_t original_length = 0);
     void flush();
+    /// Flushes and closes, reporting a failed write ("FILE: write failed ...").
+    /// Later write() and flush() calls do nothing.
+    Status close();
 
 private:
     PcapWriter() = default;

@@ -38,6 +38,8 @@ enum class TftpErrorCode : std::uint16_t {
     NoSuchUser = 7,
     OptionRefused = 8,
 };
+/// "file not found", ...; "code n" for values outside 0-8.
+std::string to_string(TftpErrorCode code);
 
 struct TftpOption {
     std::string name;   ///< as sent (case preserved)
@@ -61,11 +63,21 @@ struct TftpPacket {
     /// Bytes the decoder could not place (after the last NUL, unterminated
     /// strings, or unknown opcodes' bodies), kept for a byte-exact re-encode.
     Bytes trailing;
+    /// Set when the bytes ended (or a string was unterminated) before all of
+    /// the opcode's fixed fields were read: how many were read, the opcode
+    /// counting as the first (0: not even a whole opcode). RRQ/WRQ have
+    /// opcode, filename, mode; DATA/ACK opcode, block; ERROR opcode, code,
+    /// message; OACK and unknown opcodes only the opcode. encode_tftp writes
+    /// just those fields and then `trailing`, so a cut packet re-encodes
+    /// byte for byte. nullopt for a packet whose fixed fields are all there.
+    std::optional<std::uint8_t> fields_present;
 
     [[nodiscard]] std::optional<TftpOpcode> op() const;
     /// Case-insensitive lookup of an option value.
     [[nodiscard]] std::optional<std::string> option(std::string_view name) const;
     [[nodiscard]] std::optional<std::uint64_t> option_number(std::string_view name) const;
+
+    bool operator==(const TftpPacket&) const = default;
 };
 
 struct TftpDecoded {
@@ -74,6 +86,7 @@ struct TftpDecoded {
     /// tftp.odd_option (name without value), tftp.duplicate_option,
     /// tftp.bad_option_value (non-numeric blksize/tsize/timeout/windowsize),
     /// tftp.trailing_data, tftp.bad_error_code (outside 0-8).
+    /// Offsets are into the UDP payload; details quote the values seen.
     Anomalies anomalies;
 };
 
@@ -82,6 +95,8 @@ Bytes encode_tftp(const TftpPacket& pkt);
 
 // Builders for the common packets.
 TftpPacket make_rrq(std::string_view file, std::string_view mode = "octet",
+                    std::vector<TftpOption> options = {});
+TftpPacket make_wrq(std::string_view file, std::string_view mode = "octet",
                     std::vector<TftpOption> options = {});
 TftpPacket make_data(std::uint16_t block, ByteView data);
 TftpPacket make_ack(std::uint16_t block);

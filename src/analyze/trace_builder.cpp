@@ -106,6 +106,8 @@ void TraceBuilder::add_source_anomaly(Anomaly a) { impl_->trace.source_anomalies
 
 void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, ByteView data,
                                    std::uint32_t orig_len) {
+    if (trace.total_frames == 0 || time_ns < trace.first_time_ns) trace.first_time_ns = time_ns;
+    if (trace.total_frames == 0 || time_ns > trace.last_time_ns) trace.last_time_ns = time_ns;
     ++trace.total_frames;
     auto decoded = link::decode_frame(trace.linktype, data);
     Frame f;
@@ -268,9 +270,11 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
         case wire::TftpOpcode::Data: {
             ev.block = p.block;
             ev.size = static_cast<std::uint32_t>(std::max(p.data.size(), u.declared_length >= 4 ? u.declared_length - 4 : 0));
-            // Only the server's DATA on its TID counts toward the file (a
-            // second server answering the same RRQ is a TFTP-005 finding).
-            const bool from_tid = !from_client_side && u.src_port == t.server_tid;
+            // Only the data sender's DATA on the TID pair counts toward the
+            // file: the server's for a read (a second server answering the
+            // same RRQ is a TFTP-005 finding), the client's for a write.
+            const bool from_tid = t.write ? from_client_side && t.server_tid != 0 && u.dst_port == t.server_tid
+                                          : !from_client_side && u.src_port == t.server_tid;
             const std::uint16_t expected = static_cast<std::uint16_t>(st.last_block + 1);
             // Past 65535 servers wrap to 0 or to 1 (TFTP-026): accept both.
             const bool next = from_tid && !st.finished &&
@@ -294,18 +298,27 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
             ev.block = p.block;
             break;
         case wire::TftpOpcode::Oack:
-            if (!from_client_side) {
+            // Only the server's TID negotiates: an OACK from a second port (a
+            // second reply to the same RRQ) must not change the transfer.
+            if (!from_client_side && u.src_port == t.server_tid) {
                 t.oack = p.options;
                 if (auto v = p.option_number("blksize")) t.blksize = static_cast<std::uint32_t>(*v);
                 if (auto v = p.option_number("windowsize")) t.windowsize = static_cast<std::uint32_t>(*v);
                 if (auto v = p.option_number("tsize")) t.tsize = *v;
             }
             break;
-        case wire::TftpOpcode::Error:
+        case wire::TftpOpcode::Error: {
             ev.block = p.error_code;
-            if (!t.error) t.error = TftpTransfer::ErrorInfo{p.error_code, p.error_message, f.number, from_client_side};
-            st.finished = true;
+            // An ERROR to or from a foreign port (the client's ERROR 5 to a
+            // second server TID, RFC 1350 §4) does not end the transfer.
+            const std::uint16_t server_port = from_client_side ? u.dst_port : u.src_port;
+            if (t.server_tid == 0 || server_port == t.server_tid) {
+                if (!t.error)
+                    t.error = TftpTransfer::ErrorInfo{p.error_code, p.error_message, f.number, from_client_side};
+                st.finished = true;
+            }
             break;
+        }
         default:
             break;
     }

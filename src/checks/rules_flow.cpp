@@ -1,10 +1,534 @@
+// Boot-flow rules (FLOW-001..006): what disputes hinge on, read across
+// messages rather than inside one: who answered a DISCOVER, who ignored
+// whom, which side of a TFTP transfer went silent. Each finding says who
+// must change and why, with the values seen.
+
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "context.hpp"
+#include "pxecheck/wire/pxe.hpp"
+#include "tftp_common.hpp"
 
 namespace pxecheck::checks::detail {
 
+namespace {
+
+using namespace tftp;
+using analyze::ClientStage;
+using analyze::Direction;
+using analyze::Frame;
+using wire::DhcpMessageType;
+
+/// A server's OFFER (or ACK) as a boot source.
+struct Reply {
+    const Frame* frame = nullptr;
+    std::uint32_t xid = 0;
+    Ipv4Addr server;  ///< option 54, else the IP source
+    Ipv4Addr yiaddr;
+    std::string file; ///< file field, else option 67
+    std::optional<Ipv4Addr> tftp_server;
+    bool pxe = false;   ///< option 60 PXEClient
+    bool http = false;  ///< option 60 HTTPClient
+    bool pxe_options = false;
+
+    [[nodiscard]] bool address() const { return !yiaddr.is_zero(); }
+    [[nodiscard]] bool boot_info() const { return !file.empty() || pxe; }
+    /// "file "pxelinux.0" on 192.168.14.200", "no boot file", ...
+    [[nodiscard]] std::string boot_text() const {
+        if (file.empty()) return pxe ? "PXE options, no boot file" : "no boot file";
+        return "file " + quoted(file) + (tftp_server ? " on " + ip_text(*tftp_server) : ", no server to fetch it from");
+    }
+};
+
+Reply reply_of(const Frame& f) {
+    const auto& m = *f.dhcp;
+    Reply r;
+    r.frame = &f;
+    r.xid = m.xid;
+    r.server = m.server_id().value_or(f.udp ? f.udp->src_ip : Ipv4Addr{});
+    r.yiaddr = m.yiaddr;
+    r.file = m.file_field();
+    if (r.file.empty()) r.file = m.text_option(wire::opt::kBootfileName).value_or("");
+    if (!m.siaddr.is_zero()) r.tftp_server = m.siaddr;
+    else if (auto o66 = m.text_option(wire::opt::kTftpServerName)) r.tftp_server = Ipv4Addr::parse(*o66);
+    if (auto vc = m.joined(wire::opt::kVendorClass)) {
+        const auto parsed = wire::parse_vendor_class(*vc);
+        r.pxe = parsed.pxe;
+        r.http = parsed.http;
+    }
+    r.pxe_options = r.pxe && m.find(wire::opt::kVendorSpecific) != nullptr;
+    return r;
+}
+
+/// "0.4 s later", or "right there" when the capture stops with the packet.
+std::string ends_in(std::int64_t left) {
+    return left < kMs ? std::string("right there") : duration(left) + " later";
+}
+
+std::string hex32(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+std::string stage_name(ClientStage s) {
+    switch (s) {
+        case ClientStage::Firmware: return "PXE firmware";
+        case ClientStage::LaterStage: return "later-stage";
+        case ClientStage::HttpBoot: return "UEFI HTTP boot";
+    }
+    return "?";
+}
+
+/// One client stage's DHCP: its DISCOVERs, REQUESTs and the OFFERs to its xids.
+struct Stage {
+    ClientStage stage = ClientStage::Firmware;
+    std::vector<const Frame*> discovers;
+    std::vector<const Frame*> requests;
+    std::vector<Reply> offers;
+    std::set<std::uint32_t> xids;
+};
+
+struct Dhcp {
+    std::vector<Stage> stages;
+    std::vector<Reply> stray_offers;  ///< OFFERs to this MAC with an xid no request used
+};
+
+Dhcp dhcp_of(const Context& ctx, const analyze::ClientSession& s) {
+    Dhcp d;
+    auto stage = [&](ClientStage cs) -> Stage& {
+        for (auto& st : d.stages)
+            if (st.stage == cs) return st;
+        d.stages.push_back(Stage{cs, {}, {}, {}, {}});
+        return d.stages.back();
+    };
+    for (std::size_t idx : s.dhcp_frames) {
+        const Frame& f = ctx.frame(idx);
+        if (!f.dhcp || f.direction != Direction::FromClient || f.protocol != analyze::Protocol::Dhcp) continue;
+        const auto type = f.dhcp->message_type();
+        if (type != DhcpMessageType::Discover && type != DhcpMessageType::Request) continue;
+        auto& st = stage(analyze::client_stage(*f.dhcp));
+        st.xids.insert(f.dhcp->xid);
+        (type == DhcpMessageType::Discover ? st.discovers : st.requests).push_back(&f);
+    }
+    for (std::size_t idx : s.dhcp_frames) {
+        const Frame& f = ctx.frame(idx);
+        if (!f.dhcp || f.direction != Direction::ToClient || f.protocol != analyze::Protocol::Dhcp) continue;
+        if (f.dhcp->message_type() != DhcpMessageType::Offer) continue;
+        bool placed = false;
+        for (auto& st : d.stages) {
+            if (st.xids.count(f.dhcp->xid)) {
+                st.offers.push_back(reply_of(f));
+                placed = true;
+                break;
+            }
+        }
+        if (!placed) d.stray_offers.push_back(reply_of(f));
+    }
+    return d;
+}
+
+std::size_t session_index(const Context& ctx, const analyze::ClientSession& s) {
+    return static_cast<std::size_t>(&s - ctx.trace.sessions.data());
+}
+
+/// True when the session's PXE firmware got its boot file.
+bool firmware_downloaded(const Context& ctx, const analyze::ClientSession& s) {
+    return ctx.boots[session_index(ctx, s)].phase == analyze::BootPhase::Downloaded;
+}
+
+/// FLOW-001: several DHCP servers made address offers to the same DISCOVER.
+void flow_001(const Context& ctx, Sink& sink) {
+    for (const auto& s : ctx.trace.sessions) {
+        const Dhcp d = dhcp_of(ctx, s);
+        std::map<Ipv4Addr, Reply> servers;
+        std::vector<std::size_t> frames;
+        std::optional<Ipv4Addr> chosen;
+        for (const auto& st : d.stages) {
+            std::map<std::uint32_t, std::map<Ipv4Addr, std::vector<const Reply*>>> by_xid;
+            for (const auto& o : st.offers)
+                if (o.address()) by_xid[o.xid][o.server].push_back(&o);
+            for (const auto& [xid, per_server] : by_xid) {
+                if (per_server.size() < 2) continue;
+                for (const auto& [server, offers] : per_server) {
+                    servers.try_emplace(server, *offers.front());
+                    for (const auto* o : offers) frames.push_back(o->frame->number);
+                }
+            }
+            for (const auto* r : st.requests)
+                if (auto sid = r->dhcp->server_id(); sid && !chosen) chosen = sid;
+        }
+        if (servers.size() < 2) continue;
+        const Reply& first = servers.begin()->second;
+        bool agree = true;
+        std::string list;
+        for (const auto& [server, o] : servers) {
+            if (o.file != first.file || o.tftp_server != first.tftp_server) agree = false;
+            list += (list.empty() ? "" : "; ") + ip_text(server) + " (address " + ip_text(o.yiaddr) + ", " +
+                    o.boot_text() + ")";
+        }
+        std::string detail = std::to_string(servers.size()) + " DHCP servers offered addresses to the same DISCOVER: " +
+                             list + (agree ? "; they agree on the boot server and file"
+                                           : "; they disagree on the boot server or file, so which one boots the "
+                                             "client is chance");
+        if (chosen && servers.count(*chosen)) detail += "; the client took " + ip_text(*chosen);
+        sink.add("FLOW-001", Blame::Network, detail, frames, s.mac, agree ? Severity::Warn : Severity::Fail);
+    }
+}
+
+/// FLOW-002: a client's DISCOVERs got no OFFER at all.
+void flow_002(const Context& ctx, Sink& sink) {
+    for (const auto& s : ctx.trace.sessions) {
+        const Dhcp d = dhcp_of(ctx, s);
+        const bool others_offered =
+            std::any_of(d.stages.begin(), d.stages.end(), [](const Stage& st) { return !st.offers.empty(); });
+        for (const auto& st : d.stages) {
+            if (st.discovers.empty() || !st.offers.empty()) continue;
+            std::vector<std::size_t> frames;
+            for (const auto* f : st.discovers) frames.push_back(f->number);
+            const auto first_t = st.discovers.front()->time_ns;
+            const auto last_t = st.discovers.back()->time_ns;
+            std::string detail = std::to_string(st.discovers.size()) + " " + stage_name(st.stage) + " DISCOVER" +
+                                 (st.discovers.size() == 1 ? "" : "s") +
+                                 (st.discovers.size() > 1 ? " over " + duration(last_t - first_t) : "") +
+                                 " got no OFFER";
+            Blame blame = Blame::Network;
+            std::optional<Severity> severity;
+            if (!d.stray_offers.empty()) {
+                blame = Blame::Master;
+                std::set<std::string> xids;
+                for (const auto& o : d.stray_offers) {
+                    xids.insert(hex32(o.xid));
+                    frames.push_back(o.frame->number);
+                }
+                std::string xs;
+                for (const auto& x : xids) xs += (xs.empty() ? "" : ", ") + x;
+                detail += "; OFFERs to this MAC carried xid " + xs + ", which no DISCOVER used (sent " +
+                          hex32(st.discovers.front()->dhcp->xid) + ")";
+            } else if (st.stage != ClientStage::Firmware && others_offered) {
+                blame = Blame::Config;
+                detail += "; the servers answered this client's PXE firmware but not its " + stage_name(st.stage) +
+                          " requests (no option 60 PXEClient)";
+                if (st.stage == ClientStage::HttpBoot && firmware_downloaded(ctx, s)) severity = Severity::Info;
+            } else {
+                detail += "; nothing answered: no DHCP server on this segment, or the path drops broadcasts (relay, VLAN, "
+                          "firewall)";
+            }
+            const auto left = left_after(ctx.trace, last_t);
+            if (st.discovers.size() == 1 && left < kSilence) {
+                severity = Severity::Info;
+                detail += "; the capture ends " + ends_in(left) + ", so it may just end";
+            }
+            sink.add("FLOW-002", blame, detail, frames, s.mac, severity);
+        }
+    }
+}
+
+/// FLOW-003: OFFERs arrived, the client never sent a REQUEST and kept
+/// DISCOVERing: which offers it ignored and the likely reason.
+void flow_003(const Context& ctx, Sink& sink) {
+    for (const auto& s : ctx.trace.sessions) {
+        const Dhcp d = dhcp_of(ctx, s);
+        for (const auto& st : d.stages) {
+            if (st.offers.empty() || !st.requests.empty()) continue;
+            const auto first_offer = std::min_element(st.offers.begin(), st.offers.end(), [](const Reply& a, const Reply& b) {
+                                         return a.frame->number < b.frame->number;
+                                     })->frame->number;
+            std::vector<std::size_t> frames;
+            std::size_t later = 0;
+            for (const auto* f : st.discovers)
+                if (f->number > first_offer) {
+                    ++later;
+                    frames.push_back(f->number);
+                }
+            if (later == 0) continue;
+            const bool asked_broadcast = std::any_of(st.discovers.begin(), st.discovers.end(),
+                                                     [](const Frame* f) { return f->dhcp->broadcast_flag(); });
+            std::map<Ipv4Addr, const Reply*> by_server;
+            for (const auto& o : st.offers) {
+                frames.push_back(o.frame->number);
+                by_server.try_emplace(o.server, &o);
+            }
+            std::string list;
+            for (const auto& [server, o] : by_server)
+                list += (list.empty() ? "" : ", ") + ip_text(server) + " (" +
+                        (o->address() ? "address " + ip_text(o->yiaddr) : std::string("proxy")) + ", " +
+                        o->boot_text() + ")";
+
+            // The likely reason, the master's delivery first.
+            std::string reason;
+            Blame blame = Blame::Nic;
+            const Reply* wrong_mac = nullptr;
+            const Reply* unicast = nullptr;
+            for (const auto& o : st.offers) {
+                const auto& dst = o.frame->dst_mac;
+                if (!dst.is_broadcast() && dst != s.mac && !dst.is_zero()) wrong_mac = &o;
+                else if (asked_broadcast && !dst.is_broadcast()) unicast = &o;
+            }
+            const bool any_boot = std::any_of(st.offers.begin(), st.offers.end(),
+                                              [](const Reply& o) { return o.boot_info(); });
+            const bool any_http = std::any_of(st.offers.begin(), st.offers.end(), [](const Reply& o) {
+                return o.http && (o.file.rfind("http://", 0) == 0 || o.file.rfind("https://", 0) == 0);
+            });
+            if (wrong_mac) {
+                blame = Blame::Master;
+                reason = "the OFFER from " + ip_text(wrong_mac->server) + " went to MAC " +
+                         wrong_mac->frame->dst_mac.to_string() + ", not the client's";
+            } else if (unicast) {
+                blame = Blame::Master;
+                reason = "the client asked for broadcast replies (flag B) but the OFFER from " + ip_text(unicast->server) +
+                         " was unicast, which a NIC without an address may not receive";
+            } else if (st.stage == ClientStage::Firmware && !any_boot) {
+                blame = Blame::Config;
+                reason = "no offer carries boot information (file or PXEClient options) and no proxyDHCP answered; a "
+                         "PXE ROM keeps waiting for boot information";
+            } else if (st.stage == ClientStage::HttpBoot && !any_http) {
+                blame = Blame::Config;
+                reason = "UEFI HTTP boot takes only offers with option 60 HTTPClient and a URI as the boot file";
+            } else {
+                blame = st.stage == ClientStage::Firmware ? Blame::Nic : Blame::Config;
+                reason = "the offers look usable, so the client ignored them";
+            }
+            std::optional<Severity> severity;
+            if (st.stage == ClientStage::HttpBoot && firmware_downloaded(ctx, s)) severity = Severity::Info;
+            sink.add("FLOW-003", blame,
+                     stage_name(st.stage) + " client sent " + std::to_string(later) + " more DISCOVER" +
+                         (later == 1 ? "" : "s") + " after OFFERs from " + list + " and no REQUEST: " + reason,
+                     frames, s.mac, severity);
+        }
+    }
+}
+
+/// FLOW-004: an unfinished TFTP transfer, and the side that went silent (or
+/// the ERROR that ended it).
+void flow_004(const Context& ctx, Sink& sink) {
+    const auto& tr = ctx.trace;
+    const auto searches = config_searches(tr);
+    for (std::size_t ti = 0; ti < tr.transfers.size(); ++ti) {
+        const auto& t = tr.transfers[ti];
+        if (t.complete || !server_answered(t)) continue;  // unanswered: FLOW-006
+        if (probe_rerequest(tr, ti)) continue;            // TFTP-027
+        if (not_found(t) && search_of(searches, ti)) continue;  // TFTP-028
+        const auto retry = later_complete(tr, ti);
+        std::vector<std::size_t> frames{t.request_frame};
+        std::string detail;
+        Blame blame = Blame::Master;
+        std::optional<Severity> severity;
+
+        if (t.error) {
+            frames.push_back(t.error->frame);
+            const std::string err = "ERROR " + std::to_string(t.error->code) + " " + quoted(t.error->message);
+            if (!t.error->from_client) {
+                detail = "server " + ip_text(t.server_ip) + " answered " + request_name(t) + " with " + err;
+                if (not_found(t)) {
+                    blame = Blame::Config;
+                    detail += ": the file is not on the TFTP server, or the name the client was given is wrong";
+                } else if (t.error->code == 2) {
+                    blame = Blame::Config;
+                    detail += ": the file's permissions or the server's root refuse it";
+                } else {
+                    // An ERROR that answers a client packet with an opcode
+                    // outside 1-6 was the client's doing (TFTP-012 judges the code).
+                    const Event* before = nullptr;
+                    for (const auto& e : t.events) {
+                        if (e.frame >= t.error->frame) break;
+                        if (e.from_client) before = &e;
+                    }
+                    if (before && before->opcode > 6) {
+                        blame = client_blame(ctx, ti);
+                        frames.push_back(before->frame);
+                        detail += " after the client sent unknown opcode " + std::to_string(before->opcode);
+                    }
+                }
+            } else {
+                blame = client_blame(ctx, ti);
+                detail = "the client ended " + request_name(t) + " with " + err + " after " + std::to_string(t.bytes) +
+                         " octets";
+            }
+        } else {
+            // The last packet on the TID pair, and who sent it.
+            const Event* last = nullptr;
+            const Event* last_data = nullptr;
+            std::size_t repeats = 0;
+            for (const auto& e : t.events) {
+                if (!on_tids(t, e)) continue;
+                if (last && e.from_client == last->from_client && e.opcode == last->opcode && e.block == last->block)
+                    ++repeats;
+                else
+                    repeats = 0;
+                last = &e;
+                if (is_data(t, e)) last_data = &e;
+            }
+            if (!last) continue;
+            frames.push_back(last->frame);
+            const std::string sender = last->from_client ? "the client's" : "the server's";
+            const std::string left = duration(left_after(tr, last->time_ns));
+            const std::string times = repeats ? " (sent " + std::to_string(repeats + 1) + " times)" : "";
+            std::string data_note;
+            if (last_data && last_data != last)
+                data_note = "DATA " + std::to_string(last_data->block) + " (" + std::to_string(last_data->size) +
+                            " octets) at " + at(tr, last_data->time_ns) + " was the last DATA; ";
+            if (is(*last, wire::TftpOpcode::Ack)) {
+                detail = request_name(t) + ": " + data_note + sender + " ACK " + std::to_string(last->block) + times +
+                         " got no DATA " + std::to_string(static_cast<std::uint16_t>(last->block + 1)) + " for the " +
+                         left + " left in the capture";
+            } else if (is(*last, wire::TftpOpcode::Data)) {
+                detail = request_name(t) + ": DATA " + std::to_string(last->block) + " (" + std::to_string(last->size) +
+                         " octets) at " + at(tr, last->time_ns) + times + " got no ACK for the " + left +
+                         " left in the capture";
+            } else if (is(*last, wire::TftpOpcode::Oack)) {
+                detail = request_name(t) + ": the OACK at " + at(tr, last->time_ns) + times + " got no " +
+                         (t.write ? "DATA 1" : "ACK 0") + " for the " + left + " left in the capture";
+            } else {
+                detail = request_name(t) + ": " + sender + " " + wire::to_string(static_cast<wire::TftpOpcode>(last->opcode)) +
+                         " at " + at(tr, last->time_ns) + " was the last packet; no answer for the " + left +
+                         " left in the capture";
+            }
+            // The side that owes the next packet went silent.
+            blame = last->from_client ? Blame::Master : client_blame(ctx, ti);
+            detail += last->from_client ? " (the server went silent)" : " (the client went silent)";
+            if (left_after(tr, last->time_ns) < kSilence) {
+                severity = Severity::Info;
+                detail += "; the capture ends there, so it may just end";
+            }
+        }
+        if (retry) {
+            severity = Severity::Info;
+            detail += "; the client requested it again (frame " + std::to_string(tr.transfers[*retry].request_frame) +
+                      ") and that transfer completed";
+            frames.push_back(tr.transfers[*retry].request_frame);
+        }
+        sink.add("FLOW-004", blame, detail, frames, t.client_mac, severity);
+    }
+}
+
+/// Whether anything in the trace came from \p ip.
+bool heard_from(const analyze::Trace& tr, Ipv4Addr ip) {
+    for (const auto& f : tr.frames) {
+        if (f.udp && f.udp->src_ip == ip) return true;
+        if (f.arp && f.arp->sender_ip == ip) return true;
+    }
+    return std::any_of(tr.transfers.begin(), tr.transfers.end(),
+                       [&](const TftpTransfer& t) { return t.server_ip == ip && server_answered(t); });
+}
+
+std::string dhcp_step(const Frame& f) {
+    if (f.arp) {
+        return f.arp->operation == 1 ? "ARP who-has " + ip_text(f.arp->target_ip) + " from " + ip_text(f.arp->sender_ip)
+                                     : "ARP reply " + ip_text(f.arp->sender_ip) + " is-at " +
+                                           f.arp->sender_mac.to_string();
+    }
+    if (f.dhcp) {
+        const auto type = f.dhcp->message_type();
+        const std::string name = type ? wire::to_string(*type) : std::string("BOOTP");
+        const std::string where = f.protocol == analyze::Protocol::BootServer ? " on port 4011" : "";
+        if (f.direction == Direction::FromClient) return "the client's " + name + where;
+        return name + where + " from " + (f.udp ? ip_text(f.udp->src_ip) : std::string("?"));
+    }
+    return "frame " + std::to_string(f.number);
+}
+
+/// FLOW-005: the client holds boot information but never asks for the file.
+void flow_005(const Context& ctx, Sink& sink) {
+    const auto& tr = ctx.trace;
+    for (std::size_t si = 0; si < tr.sessions.size(); ++si) {
+        const auto& s = tr.sessions[si];
+        const auto& b = ctx.boots[si];
+        if (b.phase != analyze::BootPhase::BootInfo || !b.governing || !b.boot_server || !s.transfers.empty()) continue;
+        const Frame& gov = ctx.frame(b.governing->frame_index);
+        // The last step: the session's last DHCP or ARP frame.
+        std::size_t last_idx = b.governing->frame_index;
+        for (std::size_t idx : s.dhcp_frames) last_idx = std::max(last_idx, idx);
+        for (std::size_t idx : s.arp_frames) last_idx = std::max(last_idx, idx);
+        const Frame& last = ctx.frame(last_idx);
+        std::string detail = dhcp_step(gov) + " at " + at(tr, gov.time_ns) + " named " + quoted(b.bootfile) + " on " +
+                             ip_text(*b.boot_server);
+        if (last_idx != b.governing->frame_index)
+            detail += "; the last step seen was " + dhcp_step(last) + " at " + at(tr, last.time_ns);
+        const auto left = left_after(tr, last.time_ns);
+        detail += "; no TFTP read request followed in the " + duration(left) + " left in the capture";
+
+        Blame blame = Blame::Nic;
+        bool arp_asked = false, arp_answered = false;
+        for (std::size_t idx : s.arp_frames) {
+            const auto& a = *ctx.frame(idx).arp;
+            if (a.operation == 1 && a.sender_mac == s.mac && a.target_ip == *b.boot_server) arp_asked = true;
+            if (a.operation == 2 && a.sender_ip == *b.boot_server) arp_answered = true;
+        }
+        if (arp_asked && !arp_answered) {
+            const bool exists = heard_from(tr, *b.boot_server);
+            blame = exists ? Blame::Network : Blame::Config;
+            detail += exists ? "; the client's ARP for " + ip_text(*b.boot_server) + " got no reply"
+                             : "; the client's ARP for " + ip_text(*b.boot_server) +
+                                   " got no reply and nothing in the capture came from that address";
+        }
+        std::vector<std::size_t> frames{gov.number};
+        if (last.number != gov.number) frames.push_back(last.number);
+        std::optional<Severity> severity;
+        if (left < kSilence) {
+            severity = Severity::Info;
+            detail += ", so it may just end";
+        }
+        sink.add("FLOW-005", blame, detail, frames, s.mac, severity);
+    }
+}
+
+/// FLOW-006: a read request that nothing answered.
+void flow_006(const Context& ctx, Sink& sink) {
+    const auto& tr = ctx.trace;
+    for (std::size_t ti = 0; ti < tr.transfers.size(); ++ti) {
+        const auto& t = tr.transfers[ti];
+        if (server_answered(t)) continue;
+        std::vector<std::size_t> frames{t.request_frame};
+        std::int64_t last = t.start_ns;
+        for (const auto& e : t.events)
+            if (e.from_client && (is(e, wire::TftpOpcode::Rrq) || is(e, wire::TftpOpcode::Wrq))) {
+                frames.push_back(e.frame);
+                last = e.time_ns;
+            }
+        const std::size_t copies = frames.size();
+        std::string detail = request_name(t) + " to " + ip_text(t.server_ip) + " got no answer (no DATA, OACK or ERROR)";
+        if (copies > 1)
+            detail += " though sent " + std::to_string(copies) + " times over " + duration(last - t.start_ns);
+        Blame blame = Blame::Master;
+        std::optional<Severity> severity;
+        std::optional<std::size_t> again;
+        for (std::size_t j = ti + 1; j < tr.transfers.size() && !again; ++j)
+            if (same_file(tr.transfers[j], t) && tr.transfers[j].start_ns - last < kSec) again = j;
+        if (t.server_ip.is_broadcast()) {
+            blame = client_blame(ctx, ti);
+            detail += "; it was broadcast, and servers ignore broadcast requests";
+        } else if (!heard_from(tr, t.server_ip)) {
+            blame = Blame::Config;
+            detail += "; nothing in the capture came from " + ip_text(t.server_ip) +
+                      ", so the boot server address may point at no TFTP server";
+        }
+        if (again && copies == 1) {
+            severity = Severity::Info;
+            const auto& u = tr.transfers[*again];
+            detail += "; the client requested it again from port " + std::to_string(u.client_port) + " " +
+                      duration(u.start_ns - last) +
+                      " later, as if an answer had come: the capture may miss the server's replies";
+            frames.push_back(u.request_frame);
+        } else if (copies == 1 && left_after(tr, last) < kSilence) {
+            severity = Severity::Info;
+            detail += "; the capture ends " + ends_in(left_after(tr, last)) + ", so it may just end";
+        }
+        sink.add("FLOW-006", blame, detail, frames, t.client_mac, severity);
+    }
+}
+
+}  // namespace
+
 void check_flow(const Context& ctx, Sink& sink) {
-    (void)ctx;
-    (void)sink;
+    flow_001(ctx, sink);
+    flow_002(ctx, sink);
+    flow_003(ctx, sink);
+    flow_004(ctx, sink);
+    flow_005(ctx, sink);
+    flow_006(ctx, sink);
 }
 
 }  // namespace pxecheck::checks::detail

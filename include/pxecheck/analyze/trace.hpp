@@ -125,6 +125,11 @@ struct Trace {
     std::string source;      ///< file name or "live:IFACE"
     int linktype = link::linktype::kEthernet;
     std::size_t total_frames = 0;  ///< frames read, including ones not kept
+    /// Times of the first and last frame read, kept or not (0 when none):
+    /// how long the capture ran, e.g. to tell a silent peer from a capture
+    /// that simply ends.
+    std::int64_t first_time_ns = 0;
+    std::int64_t last_time_ns = 0;
     std::vector<Frame> frames;     ///< kept frames, in order
     std::vector<TftpTransfer> transfers;
     std::vector<ClientSession> sessions;

@@ -1,0 +1,564 @@
+// Boot-flow rules (FLOW-001..006): who answered, who ignored whom, who went
+// silent. Each rule gets traces that break it (asserting ID, blame and a
+// frame) and one that keeps it; the traces are real Ethernet frames fed
+// through the TraceBuilder (tests/support/trace_fixtures.hpp), numbered from
+// 1 in the order the test sends them, 1 ms apart unless a test waits. At the
+// end, the lab captures under captures/ and the public ones.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/checks/engine.hpp"
+#include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/wire/dhcp.hpp"
+#include "pxecheck/wire/tftp.hpp"
+#include "trace_fixtures.hpp"
+
+namespace {
+
+using namespace pxecheck;
+using namespace pxecheck::fixtures;
+using checks::Blame;
+using checks::Finding;
+using checks::Severity;
+using wire::DhcpMessage;
+using wire::DhcpMessageType;
+using wire::TftpErrorCode;
+
+const Ipv4Addr kNowhere = Ipv4Addr::from_octets(192, 168, 14, 99);
+constexpr std::uint16_t kCp = 2070;
+constexpr std::uint16_t kSt = 40000;
+
+std::vector<Finding> flow(const analyze::Trace& t) {
+    checks::CheckOptions o;
+    o.only = {"FLOW-", "TFTP-"};
+    return checks::run_checks(t, o);
+}
+
+std::vector<Finding> with_id(const std::vector<Finding>& all, std::string_view id) {
+    std::vector<Finding> out;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(out), [&](const Finding& f) { return f.id == id; });
+    return out;
+}
+
+std::vector<Finding> run(TraceScript& s, std::string_view id) { return with_id(flow(s.finish()), id); }
+
+bool has_frame(const Finding& f, std::size_t n) {
+    return std::find(f.frames.begin(), f.frames.end(), n) != f.frames.end();
+}
+
+bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+
+std::string dump(const std::vector<Finding>& fs) {
+    std::string out;
+    for (const auto& f : fs) {
+        out += f.id + " " + std::string(checks::to_string(f.severity)) + " " + std::string(checks::to_string(f.blame)) +
+               " [";
+        for (auto n : f.frames) out += std::to_string(n) + " ";
+        out += "] " + f.detail + "\n";
+    }
+    return out;
+}
+
+/// Findings other than INFO.
+std::vector<Finding> serious(const std::vector<Finding>& fs) {
+    std::vector<Finding> out;
+    std::copy_if(fs.begin(), fs.end(), std::back_inserter(out),
+                 [](const Finding& f) { return f.severity != Severity::Info; });
+    return out;
+}
+
+/// Some unrelated frame \p ms later, so the capture visibly runs on.
+void later(TraceScript& s, std::int64_t ms) {
+    s.advance_ms(ms);
+    s.frame(link::build_udp_frame({kOtherServerMac, kOtherServerIp, 5353},
+                                  {MacAddr::broadcast(), Ipv4Addr::broadcast(), 5353}, Bytes(8, 0)));
+}
+
+/// DISCOVER, OFFER, REQUEST, ACK from kServerIp (frames 1-4) naming \p file on \p siaddr.
+void dora(TraceScript& s, Ipv4Addr siaddr = kServerIp, std::string_view file = "pxelinux.0") {
+    auto d = pxe_discover();
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer, kServerIp, kClientIp, siaddr, file));
+    auto r = pxe_request(d, kServerIp);
+    s.client(r);
+    s.server(reply(r, DhcpMessageType::Ack, kServerIp, kClientIp, siaddr, file));
+}
+
+/// The same DISCOVER without option 60: a later stage (pxelinux, the OS).
+DhcpMessage later_stage_discover(std::uint32_t xid) {
+    auto d = pxe_discover(xid);
+    d.remove_option(wire::opt::kVendorClass);
+    d.finish();
+    return d;
+}
+
+void rrq(TraceScript& s, std::string_view file, std::uint16_t cp = kCp, Ipv4Addr server = kServerIp) {
+    s.tftp_from_client(wire::make_rrq(file, "octet", {{"blksize", "1432"}, {"tsize", "0"}}), cp, 69, server);
+}
+
+std::optional<analyze::Trace> load(const std::string& path) {
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    auto r = link::PcapReader::open(path);
+    if (!r) return std::nullopt;
+    auto& reader = *r.value();
+    analyze::TraceBuilder b(path, reader.linktype());
+    while (auto fr = reader.next()) b.add(fr->number, fr->timestamp_ns, fr->data, fr->original_length);
+    return std::move(b).finish();
+}
+
+const std::string kLab = std::string(PXECHECK_SOURCE_DIR) + "/captures/";
+
+std::optional<analyze::Trace> load_public(const std::string& name) {
+    if (auto t = load(kLab + "public/" + name)) return t;
+    return load("/work/shared/captures/public/" + name);
+}
+
+}  // namespace
+
+// ================================================================================
+// FLOW-001: several DHCP servers answer one DISCOVER
+// ================================================================================
+
+TEST(FLOW_001, DisagreeingServersFail) {
+    TraceScript s;
+    auto d = pxe_discover();
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer));  // 2: .200, pxelinux.0 on .200
+    const auto other = Ipv4Addr::from_octets(192, 168, 14, 38);
+    s.server(reply(d, DhcpMessageType::Offer, kOtherServerIp, other, kOtherServerIp, "other.0"), kOtherServerIp,
+             kOtherServerMac);  // 3
+    auto r = pxe_request(d, kOtherServerIp, other);
+    s.client(r);
+    s.server(reply(r, DhcpMessageType::Ack, kOtherServerIp, other, kOtherServerIp, "other.0"), kOtherServerIp,
+             kOtherServerMac);
+    const auto fs = run(s, "FLOW-001");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Network);
+    EXPECT_TRUE(has_frame(fs[0], 2));
+    EXPECT_TRUE(has_frame(fs[0], 3));
+    EXPECT_EQ(fs[0].client, kClientMac);
+    EXPECT_TRUE(contains(fs[0].detail, "192.168.14.200 (address 192.168.14.10, file \"pxelinux.0\" on 192.168.14.200)"))
+        << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "192.168.14.201 (address 192.168.14.38, file \"other.0\" on 192.168.14.201)"))
+        << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "disagree")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "the client took 192.168.14.201")) << fs[0].detail;
+}
+
+TEST(FLOW_001, AgreeingServersWarn) {
+    TraceScript s;
+    auto d = pxe_discover();
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer));
+    s.server(reply(d, DhcpMessageType::Offer, kOtherServerIp, Ipv4Addr::from_octets(192, 168, 14, 38)),
+             kOtherServerIp, kOtherServerMac);  // same file on the same boot server
+    const auto fs = run(s, "FLOW-001");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Warn);
+    EXPECT_EQ(fs[0].blame, Blame::Network);
+    EXPECT_TRUE(has_frame(fs[0], 3));
+    EXPECT_TRUE(contains(fs[0].detail, "they agree")) << fs[0].detail;
+}
+
+TEST(FLOW_001, OneServerOrServerPlusProxyPasses) {
+    TraceScript s;
+    s.healthy_boot();
+    EXPECT_TRUE(run(s, "FLOW-001").empty());
+
+    TraceScript p;
+    auto d = pxe_discover();
+    p.client(d);
+    p.server(reply(d, DhcpMessageType::Offer, kServerIp, kClientIp, Ipv4Addr{}, ""));
+    p.server(proxy_offer(d), kOtherServerIp, kOtherServerMac);
+    EXPECT_TRUE(run(p, "FLOW-001").empty());
+}
+
+// ================================================================================
+// FLOW-002: DISCOVERs with no OFFER
+// ================================================================================
+
+TEST(FLOW_002, NoOfferBlamesNetwork) {
+    TraceScript s;
+    auto d = pxe_discover();
+    for (int wait : {4000, 8000, 16000, 0}) {
+        s.client(d);
+        s.advance_ms(wait);
+    }
+    const auto fs = run(s, "FLOW-002");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Network);
+    EXPECT_TRUE(has_frame(fs[0], 1));
+    EXPECT_TRUE(has_frame(fs[0], 4));
+    EXPECT_TRUE(contains(fs[0].detail, "4 PXE firmware DISCOVERs over 28.0 s got no OFFER")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "drops broadcasts")) << fs[0].detail;
+}
+
+TEST(FLOW_002, SingleDiscoverAtCaptureEndIsInfo) {
+    TraceScript s;
+    s.client(pxe_discover());
+    const auto fs = run(s, "FLOW-002");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+    EXPECT_TRUE(contains(fs[0].detail, "may just end")) << fs[0].detail;
+}
+
+TEST(FLOW_002, OfferWithForeignXidBlamesMaster) {
+    TraceScript s;
+    auto d = pxe_discover(0x1234abcd);
+    s.client(d);
+    s.server(reply(pxe_discover(0x5555), DhcpMessageType::Offer));  // 2: wrong xid
+    s.advance_ms(4000);
+    s.client(d);
+    const auto fs = run(s, "FLOW-002");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Master);
+    EXPECT_TRUE(has_frame(fs[0], 2));
+    EXPECT_TRUE(contains(fs[0].detail, "0x00005555")) << fs[0].detail;
+}
+
+TEST(FLOW_002, LaterStageIgnoredByServerBlamesConfig) {
+    TraceScript s;
+    s.healthy_boot();
+    const auto ls = later_stage_discover(0x7777);
+    s.client(ls);
+    s.advance_ms(4000);
+    s.client(ls);
+    const auto fs = run(s, "FLOW-002");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_TRUE(contains(fs[0].detail, "later-stage")) << fs[0].detail;
+}
+
+TEST(FLOW_002, AnsweredDiscoverPasses) {
+    TraceScript s;
+    s.healthy_boot();
+    EXPECT_TRUE(run(s, "FLOW-002").empty());
+}
+
+// ================================================================================
+// FLOW-003: OFFERs ignored, DISCOVER repeated, no REQUEST
+// ================================================================================
+
+TEST(FLOW_003, OffersWithoutBootInfoBlameConfig) {
+    TraceScript s;
+    auto d = pxe_discover();
+    const auto plain = reply(d, DhcpMessageType::Offer, kServerIp, kClientIp, Ipv4Addr{}, "");
+    s.client(d);
+    s.server(plain);  // 2
+    s.advance_ms(4000);
+    s.client(d);  // 3
+    s.server(plain);
+    s.advance_ms(8000);
+    s.client(d);  // 5
+    const auto fs = run(s, "FLOW-003");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_TRUE(has_frame(fs[0], 2));
+    EXPECT_TRUE(has_frame(fs[0], 5));
+    EXPECT_TRUE(contains(fs[0].detail, "2 more DISCOVERs")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "no boot file")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "boot information")) << fs[0].detail;
+}
+
+TEST(FLOW_003, UnicastOfferToBroadcastClientBlamesMaster) {
+    TraceScript s;
+    auto d = pxe_discover();  // asks for broadcast replies
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer), kServerIp, kServerMac, 67, /*broadcast=*/false);  // 2
+    s.advance_ms(4000);
+    s.client(d);
+    const auto fs = run(s, "FLOW-003");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Master);
+    EXPECT_TRUE(has_frame(fs[0], 2));
+    EXPECT_TRUE(contains(fs[0].detail, "unicast")) << fs[0].detail;
+}
+
+TEST(FLOW_003, UsableOfferIgnoredBlamesNic) {
+    TraceScript s;
+    auto d = pxe_discover();
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer));  // 2: address, file and server
+    s.advance_ms(4000);
+    s.client(d);  // 3
+    const auto fs = run(s, "FLOW-003");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Nic);
+    EXPECT_TRUE(has_frame(fs[0], 3));
+    EXPECT_TRUE(contains(fs[0].detail, "file \"pxelinux.0\" on 192.168.14.200")) << fs[0].detail;
+}
+
+TEST(FLOW_003, RepeatedDiscoverThenRequestPasses) {
+    TraceScript s;
+    auto d = pxe_discover();
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer));
+    s.client(d);  // iPXE repeats the DISCOVER while it waits for proxy offers
+    s.server(reply(d, DhcpMessageType::Offer));
+    auto r = pxe_request(d, kServerIp);
+    s.client(r);
+    s.server(reply(r, DhcpMessageType::Ack));
+    EXPECT_TRUE(run(s, "FLOW-003").empty());
+}
+
+// ================================================================================
+// FLOW-004: an unfinished transfer, and who went silent
+// ================================================================================
+
+namespace {
+/// RRQ, OACK, ACK 0 (frames 1-3), then \p blocks full DATA/ACK pairs of 1432 octets.
+void stalled_transfer(TraceScript& s, int blocks) {
+    rrq(s, "pxelinux.0");
+    s.tftp_from_server(wire::make_oack({{"blksize", "1432"}, {"tsize", "42430"}}), kSt, kCp);
+    s.tftp_from_client(wire::make_ack(0), kCp, kSt);
+    for (int b = 1; b <= blocks; ++b) {
+        s.tftp_from_server(wire::make_data(static_cast<std::uint16_t>(b), Bytes(1432, 1)), kSt, kCp);
+        s.tftp_from_client(wire::make_ack(static_cast<std::uint16_t>(b)), kCp, kSt);
+    }
+}
+}  // namespace
+
+TEST(FLOW_004, ServerSilentAfterAckBlamesMaster) {
+    TraceScript s;
+    stalled_transfer(s, 17);  // ACK 17 is frame 3 + 34 = 37
+    later(s, 3000);
+    const auto fs = run(s, "FLOW-004");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Master);
+    EXPECT_TRUE(has_frame(fs[0], 37));
+    EXPECT_EQ(fs[0].detail,
+              "RRQ \"pxelinux.0\": DATA 17 (1432 octets) at 0.04 s was the last DATA; the client's ACK 17 got no "
+              "DATA 18 for the 3.0 s left in the capture (the server went silent)");
+}
+
+TEST(FLOW_004, ClientSilentAfterDataBlamesNic) {
+    TraceScript s;
+    stalled_transfer(s, 4);
+    for (int i = 0; i < 3; ++i) {
+        s.tftp_from_server(wire::make_data(5, Bytes(1432, 1)), kSt, kCp);  // 12, 13, 14
+        s.advance_ms(1000);
+    }
+    later(s, 2000);
+    const auto fs = run(s, "FLOW-004");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Nic);
+    EXPECT_TRUE(has_frame(fs[0], 14));
+    EXPECT_TRUE(contains(fs[0].detail, "DATA 5 (1432 octets)")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "(sent 3 times) got no ACK")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "client went silent")) << fs[0].detail;
+}
+
+TEST(FLOW_004, CaptureEndingMidTransferIsInfo) {
+    TraceScript s;
+    stalled_transfer(s, 3);
+    const auto fs = run(s, "FLOW-004");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+    EXPECT_TRUE(contains(fs[0].detail, "may just end")) << fs[0].detail;
+}
+
+TEST(FLOW_004, MissingBootFileBlamesConfig) {
+    TraceScript s;
+    dora(s, kServerIp, "bios/pxelinux.0");
+    rrq(s, "bios/pxelinux.0");  // 5
+    s.tftp_from_server(wire::make_error(TftpErrorCode::FileNotFound, "File not found"), kSt, kCp);  // 6
+    const auto fs = run(s, "FLOW-004");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_TRUE(has_frame(fs[0], 5));
+    EXPECT_TRUE(has_frame(fs[0], 6));
+    EXPECT_TRUE(contains(fs[0].detail, "ERROR 1 \"File not found\"")) << fs[0].detail;
+}
+
+TEST(FLOW_004, FailureRecoveredByReRequestIsInfo) {
+    TraceScript s;
+    stalled_transfer(s, 2);
+    s.advance_ms(5000);
+    s.tftp_transfer("pxelinux.0", 3000, 1432, 2071, 40001);
+    const auto fs = run(s, "FLOW-004");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+    EXPECT_TRUE(contains(fs[0].detail, "that transfer completed")) << fs[0].detail;
+}
+
+TEST(FLOW_004, CompleteTransferPasses) {
+    TraceScript s;
+    s.healthy_boot();
+    later(s, 3000);
+    EXPECT_TRUE(run(s, "FLOW-004").empty());
+}
+
+// ================================================================================
+// FLOW-005: boot information but no RRQ
+// ================================================================================
+
+TEST(FLOW_005, BootInfoWithoutRrqWarns) {
+    TraceScript s;
+    dora(s);
+    later(s, 5000);
+    const auto fs = run(s, "FLOW-005");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Warn);
+    EXPECT_EQ(fs[0].blame, Blame::Nic);
+    EXPECT_TRUE(has_frame(fs[0], 4));
+    EXPECT_TRUE(contains(fs[0].detail, "ACK from 192.168.14.200")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "named \"pxelinux.0\" on 192.168.14.200")) << fs[0].detail;
+}
+
+TEST(FLOW_005, UnansweredArpForAbsentBootServerBlamesConfig) {
+    TraceScript s;
+    dora(s, kNowhere);
+    link::ArpPacket who{1, kClientMac, kClientIp, MacAddr{}, kNowhere};
+    s.frame(link::build_arp_frame(MacAddr::broadcast(), who));  // 5
+    s.advance_ms(1000);
+    s.frame(link::build_arp_frame(MacAddr::broadcast(), who));  // 6
+    later(s, 5000);
+    const auto fs = run(s, "FLOW-005");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_TRUE(has_frame(fs[0], 6));
+    EXPECT_TRUE(contains(fs[0].detail, "ARP for 192.168.14.99 got no reply")) << fs[0].detail;
+}
+
+TEST(FLOW_005, CaptureEndingRightAfterAckIsInfo) {
+    TraceScript s;
+    dora(s);
+    const auto fs = run(s, "FLOW-005");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+}
+
+TEST(FLOW_005, DownloadPasses) {
+    TraceScript s;
+    s.healthy_boot();
+    EXPECT_TRUE(run(s, "FLOW-005").empty());
+}
+
+// ================================================================================
+// FLOW-006: RRQ never answered
+// ================================================================================
+
+TEST(FLOW_006, RetriedRrqToLiveServerBlamesMaster) {
+    TraceScript s;
+    dora(s);
+    for (int wait : {1000, 2000, 4000, 0}) {
+        rrq(s, "pxelinux.0");  // 5-8
+        s.advance_ms(wait);
+    }
+    later(s, 8000);
+    const auto fs = run(s, "FLOW-006");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Master);
+    EXPECT_TRUE(has_frame(fs[0], 5));
+    EXPECT_TRUE(has_frame(fs[0], 8));
+    EXPECT_TRUE(contains(fs[0].detail, "sent 4 times over 7.0 s")) << fs[0].detail;
+}
+
+TEST(FLOW_006, RrqToAddressThatNeverAnsweredBlamesConfig) {
+    TraceScript s;
+    dora(s, kNowhere);
+    for (int i = 0; i < 3; ++i) {
+        rrq(s, "pxelinux.0", kCp, kNowhere);
+        s.advance_ms(2000);
+    }
+    const auto fs = run(s, "FLOW-006");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_TRUE(has_frame(fs[0], 5));
+    EXPECT_TRUE(contains(fs[0].detail, "nothing in the capture came from 192.168.14.99")) << fs[0].detail;
+}
+
+TEST(FLOW_006, QuickReRequestMeansMissingRepliesIsInfo) {
+    TraceScript s;
+    s.tftp_from_client(wire::make_rrq("boot", "octet", {{"tsize", "0"}}), kCp, 69);      // 1
+    s.tftp_from_client(wire::make_rrq("boot", "octet", {{"blksize", "1456"}}), 2071, 69);  // 2
+    later(s, 5000);
+    const auto fs = run(s, "FLOW-006");
+    ASSERT_EQ(fs.size(), 2u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+    EXPECT_TRUE(has_frame(fs[0], 1));
+    EXPECT_TRUE(contains(fs[0].detail, "may miss the server's replies")) << fs[0].detail;
+    EXPECT_EQ(fs[1].severity, Severity::Fail);  // the second one had 5 s to be answered
+}
+
+TEST(FLOW_006, AnsweredRrqPasses) {
+    TraceScript s;
+    s.healthy_boot();
+    EXPECT_TRUE(run(s, "FLOW-006").empty());
+}
+
+// ================================================================================
+// Lab and public captures
+// ================================================================================
+
+TEST(FLOW_Captures, TwoDhcpServersDisagree) {
+    auto t = load(kLab + "ipxe-bios-two-dhcp-servers.pcap");
+    if (!t) GTEST_SKIP() << "capture not available";
+    const auto fs = flow(*t);
+    const auto two = with_id(fs, "FLOW-001");
+    ASSERT_EQ(two.size(), 1u) << dump(fs);
+    EXPECT_EQ(two[0].severity, Severity::Fail);
+    EXPECT_EQ(two[0].blame, Blame::Network);
+    EXPECT_GE(two[0].frames.size(), 2u);
+    EXPECT_TRUE(contains(two[0].detail, "\"pxelinux.0\" on 192.168.14.200")) << two[0].detail;
+    EXPECT_TRUE(contains(two[0].detail, "\"other.0\" on 192.168.14.201")) << two[0].detail;
+    EXPECT_TRUE(with_id(fs, "FLOW-004").empty()) << dump(fs);
+}
+
+TEST(FLOW_Captures, MissingBootFileBlamesConfig) {
+    auto t = load(kLab + "ipxe-bios-tftp-missing-file.pcap");
+    if (!t) GTEST_SKIP() << "capture not available";
+    const auto fs = flow(*t);
+    const auto miss = with_id(fs, "FLOW-004");
+    ASSERT_EQ(miss.size(), 1u) << dump(fs);
+    EXPECT_EQ(miss[0].severity, Severity::Fail);
+    EXPECT_EQ(miss[0].blame, Blame::Config);
+    EXPECT_TRUE(contains(miss[0].detail, "\"bios/pxelinux.0\"")) << miss[0].detail;
+    EXPECT_TRUE(contains(miss[0].detail, "ERROR 1")) << miss[0].detail;
+}
+
+TEST(FLOW_Captures, HealthyLabBootsOnlyHaveInfo) {
+    // Real firmware against real masters: the UEFI size probe and pxelinux's
+    // config search are normal and come out as INFO only.
+    std::size_t seen = 0;
+    for (const char* name : {"ipxe-bios-isc-dhcpd-tftpd-hpa.pcap", "ipxe-bios-dnsmasq-proxy.pcap",
+                             "ovmf-uefi-dnsmasq.pcap", "ovmf-uefi-isc-dhcpd-tftpd-hpa.pcap"}) {
+        auto t = load(kLab + name);
+        if (!t) continue;
+        ++seen;
+        const auto fs = flow(*t);
+        EXPECT_TRUE(serious(fs).empty()) << name << "\n" << dump(fs);
+        EXPECT_FALSE(with_id(fs, "TFTP-028").empty()) << name << "\n" << dump(fs);
+        if (std::string(name).rfind("ovmf", 0) == 0) {
+            EXPECT_EQ(with_id(fs, "TFTP-027").size(), 1u) << dump(fs);
+        }
+    }
+    if (seen == 0) GTEST_SKIP() << "captures not available";
+}
+
+TEST(FLOW_Captures, OneSidedNetbootCaptureIsInfoOnly) {
+    auto t = load_public("netboot-bios-pxe-proxydhcp-tftp-rrq.pcap");
+    if (!t) GTEST_SKIP() << "capture not available";
+    const auto fs = flow(*t);
+    const auto unanswered = with_id(fs, "FLOW-006");
+    ASSERT_EQ(unanswered.size(), 2u) << dump(fs);
+    EXPECT_TRUE(has_frame(unanswered[0], 8));
+    EXPECT_TRUE(contains(unanswered[0].detail, "may miss the server's replies")) << unanswered[0].detail;
+    EXPECT_TRUE(has_frame(unanswered[1], 9));
+    EXPECT_TRUE(serious(fs).empty()) << dump(fs);
+}

@@ -93,8 +93,15 @@ std::optional<UdpDatagram> parse_udp(ByteView available, std::size_t ip_payload_
         const auto datagram = available.first(length);
         const std::uint32_t pseudo = pseudo_header_sum(src, dst, kProtoUdp, length);
         const bool ok = fold(sum16(datagram, pseudo)) == 0xffff;
-        d.udp_checksum_ok = ok;
-        if (!ok) {
+        // A capture taken on the sending host sees checksums the NIC has not
+        // filled in yet (Linux CHECKSUM_PARTIAL): the field holds only the
+        // folded pseudo-header sum. That is offload, not a fault; Wireshark
+        // skips UDP checksum checks by default for the same reason.
+        const bool offloaded = !ok && (checksum == fold(pseudo) ||
+                                       checksum == static_cast<std::uint16_t>(~fold(pseudo)));
+        d.udp_checksum_ok = offloaded ? std::nullopt : std::optional<bool>(ok);
+        d.checksum_offloaded = offloaded;
+        if (!ok && !offloaded) {
             // What the sender should have written: the sum without the field.
             std::uint32_t without = sum16(datagram.first(6), pseudo);
             without = sum16(datagram.subspan(kUdpHeaderSize), without);

@@ -41,6 +41,10 @@ struct UdpDatagram {
     bool complete = true;
     /// nullopt when not checkable (truncated, or UDP checksum 0 = none sent).
     std::optional<bool> udp_checksum_ok;
+    /// The UDP checksum field held only the pseudo-header sum: the capture was
+    /// taken on the sending host before checksum offload filled it in.
+    /// udp_checksum_ok is then nullopt and no anomaly is raised.
+    bool checksum_offloaded = false;
     std::optional<bool> ip_checksum_ok;
     /// Reassembled from IPv4 fragments.
     bool reassembled = false;

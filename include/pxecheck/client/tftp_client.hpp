@@ -2,10 +2,32 @@
 /// \file
 /// Sans-I/O TFTP read client (RFC 1350, options per RFC 2347/2348/2349/7440):
 /// datagrams and time in, datagrams and a deadline out.
+///
+/// What it does, in the order a transfer goes:
+/// - RRQ with the asked options (blksize, tsize "0", windowsize, timeout,
+///   extras), from `client_port` to `server:server_port`.
+/// - The first answer fixes the server's TID (address and port). Packets from
+///   any other address or port get ERROR 5 and do not disturb the transfer.
+/// - OACK: every option must be one we asked for, within its range (blksize
+///   8..asked, windowsize 1..asked, timeout == asked), else ERROR 8 and fail.
+///   Only acknowledged values are used; ACK 0 accepts it.
+/// - DATA 1 instead of an OACK: the server ignores options, so plain 512-octet
+///   lockstep. ERROR right after an RRQ with options (ERROR 8, or a server that
+///   rejects what it cannot parse): one retry without options from the next
+///   port. File-level errors (1 not found, 2 access violation) are final.
+/// - Windowed receive (RFC 7440): ACK the last block of each window; on a gap
+///   ACK the last in-order block once; a short block ends the file.
+/// - Block numbers wrap from 65535 to 0.
+/// - After the last block: ACK, done() at once, and re-ACK a repeated last
+///   block for one retry period (dallying, RFC 1350 §6).
+/// - Timeout: resend the last packet, doubling the wait up to `retry_max`,
+///   `max_retries` times without progress, then Timeout.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pxecheck/base/clock.hpp"
@@ -31,6 +53,18 @@ struct TftpRequest {
     int max_retries = 5;
     /// Unknown options to send (for the --probe that tests TFTP-014).
     std::vector<wire::TftpOption> extra_options;
+
+    // --- added with the implementation ---------------------------------------
+    /// Write tsize before blksize/windowsize in the RRQ (EDK2's order).
+    bool tsize_first = false;
+    /// A size query, as EDK2 and the Intel-style ROM make before the real
+    /// download: stop at the OACK with ERROR 8 `size_probe_message` instead of
+    /// ACK 0. The result is Complete with `tsize` (and no data). A server that
+    /// answers DATA 1 or refuses the options (ERROR 8) ends the probe the same
+    /// way, without a size.
+    bool size_probe = false;
+    std::string size_probe_message = "User aborted the transfer";  ///< EDK2's text
+    std::string mode = "octet";
 };
 
 struct TftpResult {
@@ -48,7 +82,22 @@ struct TftpResult {
     TimePoint started{};
     TimePoint finished{};
     std::string problem;  ///< why it stopped, in words, when not Complete
+
+    // --- added with the implementation ---------------------------------------
+    /// The server's TID (port), once its first answer came.
+    std::optional<std::uint16_t> server_tid;
+    /// DATA blocks taken in order (counts past the 16-bit wrap).
+    std::uint64_t blocks = 0;
+    /// The block number went from 65535 to 0.
+    bool wrapped = false;
+    /// ERROR 5 answers sent to packets from a foreign address or port.
+    std::uint32_t foreign_packets = 0;
+    /// Who ended the transfer when it failed: the server sent ERROR (true),
+    /// or we did (timeout, option refusal, abort).
+    bool error_from_server = false;
 };
+
+std::string to_string(TftpResult::Status s);
 
 class TftpClient {
 public:
@@ -61,6 +110,13 @@ public:
     [[nodiscard]] const TftpResult& result() const { return result_; }
     [[nodiscard]] bool done() const { return result_.status != TftpResult::Status::Running; }
     [[nodiscard]] const TftpRequest& request() const { return request_; }
+
+    /// The port the client uses now (client_port, or the next one after a
+    /// retry without options).
+    [[nodiscard]] std::uint16_t client_port() const;
+    /// Ends a running transfer: ERROR 0 with \p reason to the server (when its
+    /// TID is known), status Error.
+    void abort(TimePoint now, std::string_view reason);
 
 private:
     struct State;

@@ -80,7 +80,7 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
         const auto type = m.message_type();
         const bool on_4011 = f.protocol == Protocol::BootServer;
         if (f.direction == Direction::FromClient) {
-            if (client_stage(m) != ClientStage::Firmware) {
+            if (frame_stage(f) != ClientStage::Firmware) {
                 ++b.later_stage_requests;
                 continue;
             }

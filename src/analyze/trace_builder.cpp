@@ -41,6 +41,11 @@ ClientStage client_stage(const wire::DhcpMessage& msg) {
     return ClientStage::LaterStage;
 }
 
+ClientStage frame_stage(const Frame& f) {
+    if (f.stage) return *f.stage;
+    return f.dhcp ? client_stage(*f.dhcp) : ClientStage::LaterStage;
+}
+
 const Frame* Trace::frame_by_number(std::size_t number) const {
     // Frames are kept in increasing number order.
     auto it = std::lower_bound(frames.begin(), frames.end(), number,
@@ -184,8 +189,22 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
                   : f.direction == Direction::FromClient ? f.src_mac
                                                          : f.dst_mac;
     auto& s = session_for(mac);
-    s.dhcp_frames.push_back(trace.frames.size());
     auto type = m.message_type();
+    if (f.direction == Direction::FromClient) {
+        f.stage = client_stage(m);
+        const bool no_vendor_class = !m.find(wire::opt::kVendorClass);
+        if (no_vendor_class &&
+            (type == wire::DhcpMessageType::Decline || type == wire::DhcpMessageType::Release)) {
+            for (auto it = s.dhcp_frames.rbegin(); it != s.dhcp_frames.rend(); ++it) {
+                const Frame& prev = trace.frames[*it];
+                if (prev.direction == Direction::FromClient && prev.dhcp && prev.dhcp->xid == m.xid && prev.stage) {
+                    f.stage = prev.stage;
+                    break;
+                }
+            }
+        }
+    }
+    s.dhcp_frames.push_back(trace.frames.size());
     if (f.direction == Direction::ToClient && type == wire::DhcpMessageType::Ack) {
         note_address(s, m.yiaddr);
         if (!m.yiaddr.is_zero()) mac_by_ip[m.yiaddr] = mac;

@@ -27,12 +27,12 @@ const analyze::Frame* Context::request_for(std::size_t reply_index) const {
 
 bool Context::from_firmware(const analyze::Frame& f) {
     return f.dhcp && f.direction == analyze::Direction::FromClient &&
-           analyze::client_stage(*f.dhcp) == analyze::ClientStage::Firmware;
+           analyze::frame_stage(f) == analyze::ClientStage::Firmware;
 }
 
 Blame Context::sender_blame(const analyze::Frame& f) {
     if (f.direction == analyze::Direction::ToClient) return Blame::Master;
-    if (f.dhcp && analyze::client_stage(*f.dhcp) == analyze::ClientStage::LaterStage) {
+    if (f.dhcp && analyze::frame_stage(f) == analyze::ClientStage::LaterStage) {
         // A later boot stage (pxelinux, grub, the OS) runs what the master
         // served: its faults are the configuration's, not the NIC's.
         return Blame::Config;

@@ -109,7 +109,7 @@ Dhcp dhcp_of(const Context& ctx, const analyze::ClientSession& s) {
         if (!f.dhcp || f.direction != Direction::FromClient || f.protocol != analyze::Protocol::Dhcp) continue;
         const auto type = f.dhcp->message_type();
         if (type != DhcpMessageType::Discover && type != DhcpMessageType::Request) continue;
-        auto& st = stage(analyze::client_stage(*f.dhcp));
+        auto& st = stage(analyze::frame_stage(f));
         st.xids.insert(f.dhcp->xid);
         (type == DhcpMessageType::Discover ? st.discovers : st.requests).push_back(&f);
     }

@@ -3,6 +3,9 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <ctime>
+#include <optional>
+
 #include "commands.hpp"
 #include "common.hpp"
 #include "pxecheck/analyze/hash.hpp"
@@ -14,7 +17,10 @@ namespace pxecheck::cli {
 
 namespace {
 struct AnalyzeOptions {
-    std::string file;
+    std::vector<std::string> files;
+    std::string mac;
+    std::string since;
+    std::string until;
     std::string json_path;
     std::vector<std::string> only;
     std::vector<std::string> skip;
@@ -23,30 +29,104 @@ struct AnalyzeOptions {
     bool quiet = false;
 };
 
-int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
-    auto reader = link::PcapReader::open(o.file);
-    if (!reader) {
-        fmt::print(stderr, "pxecheck analyze: {}\n", reader.error());
-        return kExitUsage;
+/// A --since/--until bound: seconds after the first frame ("90", "+1.5") or
+/// an absolute UTC time ("2026-11-27T04:50:00Z"). nullopt on bad text.
+struct TimeBound {
+    bool relative = true;
+    std::int64_t ns = 0;
+};
+std::optional<TimeBound> parse_time_bound(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    if (text.find('T') != std::string::npos) {
+        std::tm tm{};
+        const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!end || (*end != 0 && std::string(end) != "Z")) return std::nullopt;
+        return TimeBound{false, static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000};
     }
-    auto& r = **reader;
-    analyze::TraceBuilder builder(o.file, r.linktype());
-    while (auto frame = r.next()) builder.add(frame->number, frame->timestamp_ns, frame->data, frame->original_length);
-    const bool damaged = !r.error().empty();
-    if (damaged) builder.add_source_anomaly({"capture.read_error", 0, r.error()});
-    analyze::Trace trace = std::move(builder).finish();
+    try {
+        std::size_t used = 0;
+        const double secs = std::stod(text, &used);
+        if (used != text.size() || secs < 0) return std::nullopt;
+        return TimeBound{true, static_cast<std::int64_t>(secs * 1e9)};
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
+    std::optional<TimeBound> since, until;
+    if (!o.since.empty() && !(since = parse_time_bound(o.since)))
+        return fmt::print(stderr, "pxecheck analyze: --since \"{}\" is neither seconds nor YYYY-MM-DDTHH:MM:SSZ\n", o.since),
+               kExitUsage;
+    if (!o.until.empty() && !(until = parse_time_bound(o.until)))
+        return fmt::print(stderr, "pxecheck analyze: --until \"{}\" is neither seconds nor YYYY-MM-DDTHH:MM:SSZ\n", o.until),
+               kExitUsage;
+    std::optional<MacAddr> only_mac;
+    if (!o.mac.empty() && !(only_mac = MacAddr::parse(o.mac)))
+        return fmt::print(stderr, "pxecheck analyze: --mac \"{}\" is not a MAC address\n", o.mac), kExitUsage;
+
+    // Several files are one capture cut in pieces (tcpdump -C/-G rotation):
+    // they are read in the order given and frame numbers run on across them.
+    std::optional<analyze::TraceBuilder> builder;
+    std::string source_names;
+    std::size_t number_offset = 0;
+    std::int64_t first_ns = -1;
+    std::string damage;
+    int linktype = -1;
+    for (const auto& file : o.files) {
+        auto reader = link::PcapReader::open(file);
+        if (!reader) {
+            fmt::print(stderr, "pxecheck analyze: {}\n", reader.error());
+            return kExitUsage;
+        }
+        auto& r = **reader;
+        if (linktype < 0) {
+            linktype = r.linktype();
+            builder.emplace(o.files.size() == 1 ? file : o.files.front() + " (+" + std::to_string(o.files.size() - 1) + " more)",
+                            linktype);
+        } else if (r.linktype() != linktype) {
+            fmt::print(stderr, "pxecheck analyze: {}: link type {} differs from {} of {}; analyse them separately\n", file,
+                       r.linktype(), linktype, o.files.front());
+            return kExitUsage;
+        }
+        source_names += (source_names.empty() ? "" : " ") + file;
+        std::size_t last = 0;
+        while (auto frame = r.next()) {
+            last = frame->number;
+            if (first_ns < 0) first_ns = frame->timestamp_ns;
+            const std::int64_t rel = frame->timestamp_ns - first_ns;
+            if (since && (since->relative ? rel < since->ns : frame->timestamp_ns < since->ns)) continue;
+            if (until && (until->relative ? rel > until->ns : frame->timestamp_ns > until->ns)) continue;
+            builder->add(number_offset + frame->number, frame->timestamp_ns, frame->data, frame->original_length);
+        }
+        if (!r.error().empty()) {
+            damage = file + ": " + r.error();
+            builder->add_source_anomaly({"capture.read_error", 0, damage});
+        }
+        number_offset += last;
+    }
+    const bool damaged = !damage.empty();
+    analyze::Trace trace = std::move(*builder).finish();
+    if (only_mac) {
+        // Keep the trace whole (other servers' frames are evidence) but report
+        // only this client's session.
+        std::erase_if(trace.sessions, [&](const analyze::ClientSession& s) { return s.mac != *only_mac; });
+    }
 
     report::RunInfo run;
     run.tool_version = PXECHECK_VERSION;
     run.command = "analyze";
     run.command_line = joined_command_line(inv.argc, inv.argv);
-    run.source = o.file;
-    if (auto h = analyze::sha256_file(o.file)) run.source_sha256 = *h;
+    run.source = source_names;
+    if (o.files.size() == 1) {
+        if (auto h = analyze::sha256_file(o.files.front())) run.source_sha256 = *h;
+    }
     run.started_at = utc_now();
     run.host = host_name();
     checks::CheckOptions copt;
     copt.only = o.only;
     copt.skip = o.skip;
+    copt.client = only_mac;
     auto analysis = report::analyze_trace(run, trace, copt);
     if (damaged) analysis.verdict = checks::Verdict::Error;
 
@@ -67,7 +147,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         }
     }
     if (damaged) {
-        fmt::print(stderr, "pxecheck analyze: {}: {} (the frames before it were analysed)\n", o.file, r.error());
+        fmt::print(stderr, "pxecheck analyze: {} (the frames before it were analysed)\n", damage);
         return kExitUsage;
     }
     switch (analysis.verdict) {
@@ -81,7 +161,11 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
 Runner add_analyze(CLI::App& app, const Invocation& inv) {
     auto opts = std::make_shared<AnalyzeOptions>();
     auto* sub = app.add_subcommand("analyze", "Run every passive check on a capture of a PXE boot");
-    sub->add_option("file", opts->file, "pcap or pcapng file")->required();
+    sub->add_option("files", opts->files, "pcap or pcapng file(s); several are read as one capture in order")
+        ->required();
+    sub->add_option("--mac", opts->mac, "report only this client (MAC address)");
+    sub->add_option("--since", opts->since, "ignore frames before this: seconds after the first frame, or YYYY-MM-DDTHH:MM:SSZ");
+    sub->add_option("--until", opts->until, "ignore frames after this (same forms as --since)");
     sub->add_option("--json", opts->json_path, "write the JSON report to this file ('-' for stdout)");
     sub->add_option("--only", opts->only, "run only rules whose ID starts with this (repeatable)");
     sub->add_option("--skip", opts->skip, "leave out this rule ID (repeatable)");

@@ -55,7 +55,28 @@ std::string render_text(const Analysis& a, const TextOptions& options) {
     for (const auto& an : trace.source_anomalies) out += fmt::format("  note: {}\n", an.detail);
     if (trace.sessions.empty()) out += "  no DHCP or TFTP client seen\n";
 
-    for (std::size_t i = 0; i < trace.sessions.size(); ++i) {
+    // Many clients (a boot storm, a busy mirror port): one line each first,
+    // the per-client detail only when there are few or when asked.
+    if (trace.sessions.size() > 1) {
+        out += fmt::format("\n{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", "client", "phase", "offers",
+                           "boot server", "file", "octets", "worst finding");
+        for (std::size_t i = 0; i < trace.sessions.size(); ++i) {
+            const auto& s = trace.sessions[i];
+            const auto& b = a.boots[i];
+            std::uint64_t octets = 0;
+            for (std::size_t ti : b.boot_transfers) octets += trace.transfers[ti].bytes;
+            const checks::Finding* worst = nullptr;
+            for (const auto& f : a.findings)
+                if (f.client == s.mac && (!worst || f.severity > worst->severity)) worst = &f;
+            out += fmt::format("{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", s.mac.to_string(),
+                               analyze::to_string(b.phase), b.offers.size(),
+                               b.boot_server ? b.boot_server->to_string() : "-",
+                               b.bootfile.empty() ? "-" : b.bootfile, octets,
+                               worst ? fmt::format("{} {}", checks::to_string(worst->severity), worst->id) : "-");
+        }
+    }
+    const bool detail = trace.sessions.size() <= 5 || options.verbose;
+    for (std::size_t i = 0; detail && i < trace.sessions.size(); ++i) {
         const auto& s = trace.sessions[i];
         const auto& b = a.boots[i];
         out += fmt::format("\nclient {}  phase reached: {}\n", st.paint(s.mac.to_string(), "1"),

@@ -32,6 +32,11 @@ enum class Protocol : std::uint8_t {
 /// Direction relative to the booting client.
 enum class Direction : std::uint8_t { FromClient, ToClient, Unknown };
 
+/// The client stage that sent a DHCP request: the NIC's PXE firmware
+/// (option 60 starts "PXEClient"), a later boot program or OS (no PXEClient),
+/// or UEFI HTTP boot.
+enum class ClientStage : std::uint8_t { Firmware, LaterStage, HttpBoot };
+
 /// One frame of the transcript.
 struct Frame {
     std::size_t number = 0;       ///< 1-based, as in the source capture
@@ -45,6 +50,10 @@ struct Frame {
     std::optional<link::ArpPacket> arp;
     std::optional<wire::DhcpMessage> dhcp;
     std::optional<wire::TftpPacket> tftp;
+    /// For DHCP messages from the client: the stage that sent it. DECLINE and
+    /// RELEASE carry no option 60 (RFC 2131 Table 5), so they inherit the
+    /// stage of the client's earlier message with the same xid.
+    std::optional<ClientStage> stage;
     /// Link, IP, UDP and payload decoder anomalies for this frame.
     Anomalies anomalies;
     /// The frame as captured. Bulk TFTP DATA frames keep an empty `raw` and
@@ -53,10 +62,7 @@ struct Frame {
     std::uint32_t original_length = 0;
 };
 
-/// The client stage that sent a DHCP request: the NIC's PXE firmware
-/// (option 60 starts "PXEClient"), a later boot program or OS (no PXEClient),
-/// or UEFI HTTP boot.
-enum class ClientStage : std::uint8_t { Firmware, LaterStage, HttpBoot };
+
 
 /// One TFTP read (or write) between a client port and a server.
 struct TftpTransfer {
@@ -142,8 +148,11 @@ struct Trace {
     [[nodiscard]] const ClientSession* session(const MacAddr& mac) const;
 };
 
-/// Stage of a DHCP client message (see ClientStage).
+/// Stage of a DHCP client message from its option 60 alone (see ClientStage).
 ClientStage client_stage(const wire::DhcpMessage& msg);
+/// Stage of a client frame as the TraceBuilder settled it (Frame::stage),
+/// falling back to client_stage() of its DHCP message.
+ClientStage frame_stage(const Frame& f);
 
 /// Builds a Trace from frames as they arrive (from a file or a live link).
 class TraceBuilder {

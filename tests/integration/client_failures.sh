@@ -18,7 +18,7 @@ cp /usr/lib/PXELINUX/pxelinux.0 "$root/"
 nic() {  # nic NAME [extra args]: run the emulated NIC, keep its exit code in $rc
     local name=$1; shift
     rc=0
-    lab_c "$PXECHECK" client --iface br0 --offer-wait 1 --json "$LAB_DIR/$name.json" "$@" || rc=$?
+    lab_c "$PXECHECK" client --iface br0 --offer-wait "${OFFER_WAIT:-1}" --json "$LAB_DIR/$name.json" "$@" || rc=$?
 }
 
 # 1. Nobody answers DHCP.
@@ -49,12 +49,13 @@ assert_finding "$LAB_DIR/noserver.json" PXE-030 config
 # 4. A second DHCP server on the segment with another boot file.
 lab_stop_pid "$dhcpd_pid"
 lab_dhcpd_start "$(lab_dhcpd_conf --next-server 192.168.14.200 --filename pxelinux.0)"
+dhcpd_pid=${LAB_PIDS[-1]}
 lab_add_host two 192.168.14.201 02:00:00:14:00:c9
 root2=$LAB_DIR/tftp2; mkdir -p "$root2"; cp /usr/lib/PXELINUX/pxelinux.0 "$root2/other.0"
 LAB_DNSMASQ_FULL_DEFAULTS=0 lab_dnsmasq_full "$root2" dnsmasq-two "$LAB_NS_two" h0 \
     --dhcp-range=192.168.14.30,192.168.14.40,255.255.255.0,10m --dhcp-boot=other.0 --no-ping
 two_pid=${LAB_PIDS[-1]}
-nic two --offer-wait 3
+OFFER_WAIT=3 nic two
 assert_finding "$LAB_DIR/two.json" FLOW-001 network
 assert_json "both servers' offers are listed" \
     "any(len({o['server_id'] for o in s['dhcp']['offers']})>=2 for s in r['sessions'])" "$LAB_DIR/two.json"
@@ -68,9 +69,9 @@ lab_m python3 "$SRC/tests/integration/tools/tftp_stall.py" --addr 192.168.14.200
 stall=$!
 LAB_PIDS+=("$stall")
 lab_wait_log "$LAB_DIR/stall.log" listening 10 "$stall"
-lab_stop_pid "$dhcpd_pid" 2>/dev/null || true
+lab_stop_pid "$dhcpd_pid"
 lab_dhcpd_start "$(lab_dhcpd_conf --next-server 192.168.14.200 --filename big.0)"
-nic stall --time-limit 60
+nic stall --profile ipxe --time-limit 60
 assert_eq "stalled TFTP: exit code" 1 "$rc"
 assert_finding "$LAB_DIR/stall.json" FLOW-004 master
 assert_done

@@ -18,5 +18,6 @@ Runner add_decode(CLI::App& app);
 Runner add_analyze(CLI::App& app, const Invocation& inv);
 Runner add_checks(CLI::App& app);
 Runner add_client(CLI::App& app, const Invocation& inv);
+Runner add_serve(CLI::App& app, const Invocation& inv);
 
 }  // namespace pxecheck::cli

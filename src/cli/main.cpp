@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     Runner analyze = add_analyze(app, inv);
     Runner checks = add_checks(app);
     Runner client = add_client(app, inv);
+    Runner serve = add_serve(app, inv);
 
     try {
         app.parse(argc, argv);
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
             if (name == "analyze") return analyze();
             if (name == "checks") return checks();
             if (name == "client") return client();
+            if (name == "serve") return serve();
         }
     } catch (const std::exception& e) {
         // Exceptions are for programming and configuration errors only; say

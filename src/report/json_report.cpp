@@ -13,6 +13,7 @@ Analysis analyze_trace(RunInfo run, const analyze::Trace& trace, const checks::C
     a.trace = &trace;
     for (const auto& s : trace.sessions) a.boots.push_back(analyze::reconstruct_boot(trace, s));
     a.findings = checks::run_checks(trace, options);
+    a.options = options;
     a.verdict = checks::verdict_of(a.findings);
     return a;
 }
@@ -133,7 +134,9 @@ json to_json(const Analysis& a) {
                 {"verdict", checks::to_string(a.verdict)},
                 {"counts", {{"fail", counts[2]}, {"warn", counts[1]}, {"info", counts[0]}}},
                 {"findings", findings},
-                {"sessions", sessions}};
+                {"sessions", sessions},
+                {"selection", {{"only", a.options.only}, {"skip", a.options.skip}}},
+                {"frames", frames_json(trace)}};
 }
 
 json catalogue_json() {

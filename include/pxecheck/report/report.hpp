@@ -35,12 +35,20 @@ struct Analysis {
     std::vector<analyze::BootPath> boots;  ///< one per trace session
     std::vector<checks::Finding> findings;
     checks::Verdict verdict = checks::Verdict::Pass;
+    /// The rule selection the checks ran with (--only/--skip), reported so
+    /// that JUnit can mark the rules left out as skipped.
+    checks::CheckOptions options;
 };
 
 /// Reconstructs every session's boot and runs the checks.
 Analysis analyze_trace(RunInfo run, const analyze::Trace& trace, const checks::CheckOptions& options = {});
 
 nlohmann::json to_json(const Analysis& a);
+
+/// The report's `frames` array: every frame the trace kept, and one entry per
+/// run of TFTP DATA/ACK lock-step (which the trace does not keep frame by
+/// frame), ordered by frame number (docs/report-schema.md, `frames[]`).
+nlohmann::json frames_json(const analyze::Trace& trace);
 
 struct TextOptions {
     bool color = false;

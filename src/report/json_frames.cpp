@@ -1,0 +1,289 @@
+// The report's `frames` array (docs/report-schema.md): every kept frame of the
+// trace, plus each run of TFTP DATA/ACK lock-step collapsed into one entry,
+// so that the HTML/Markdown ladders can be drawn from the JSON alone.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "pxecheck/report/report.hpp"
+
+namespace pxecheck::report {
+
+using nlohmann::json;
+
+namespace {
+
+std::string protocol_name(analyze::Protocol p) {
+    switch (p) {
+        case analyze::Protocol::Dhcp: return "dhcp";
+        case analyze::Protocol::BootServer: return "bootserver";
+        case analyze::Protocol::Tftp: return "tftp";
+        case analyze::Protocol::Arp: return "arp";
+        case analyze::Protocol::Other: return "other";
+    }
+    return "other";
+}
+
+std::string direction_name(analyze::Direction d) {
+    switch (d) {
+        case analyze::Direction::FromClient: return "from_client";
+        case analyze::Direction::ToClient: return "to_client";
+        case analyze::Direction::Unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+/// "mac/ip:port", "mac/ip", "ip:port" or "mac": whatever the frame has. The
+/// MAC is left out where the link layer has none (raw IP, NULL).
+std::string endpoint(const MacAddr& mac, std::optional<Ipv4Addr> ip, std::optional<std::uint16_t> port) {
+    std::string s = mac.is_zero() ? "" : mac.to_string();
+    if (ip) {
+        if (!s.empty()) s += "/";
+        s += ip->to_string();
+        if (port) s += ":" + std::to_string(*port);
+    }
+    return s.empty() ? "?" : s;
+}
+
+std::string quoted(std::string_view text, std::size_t max = 40) {
+    std::string out = printable(ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    if (out.size() > max) out = out.substr(0, max - 3) + "...";
+    return "\"" + out + "\"";
+}
+
+/// A short phrase for diagrams: the message and the one value that matters.
+std::string label_of(const analyze::Frame& f) {
+    if (f.dhcp) {
+        const auto& m = *f.dhcp;
+        std::string s = f.protocol == analyze::Protocol::BootServer ? "PXE " : "DHCP ";
+        if (auto t = m.message_type()) s += wire::to_string(*t);
+        else s += m.op == 1 ? "BOOTP REQUEST" : "BOOTP REPLY";
+        const auto type = m.message_type();
+        if (m.op == 2) {
+            if (!m.yiaddr.is_zero()) s += " " + m.yiaddr.to_string();
+            else if (type == wire::DhcpMessageType::Offer && f.protocol == analyze::Protocol::Dhcp) s += " (proxy)";
+            std::string file = m.file_field();
+            if (file.empty()) file = m.text_option(wire::opt::kBootfileName).value_or("");
+            if (!file.empty()) s += " " + quoted(file, 32);
+        } else if (type == wire::DhcpMessageType::Request) {
+            if (auto r = m.requested_address()) s += " " + r->to_string();
+            else if (!m.ciaddr.is_zero()) s += " " + m.ciaddr.to_string();
+        }
+        return s;
+    }
+    if (f.tftp) {
+        const auto& t = *f.tftp;
+        switch (t.op().value_or(wire::TftpOpcode::Rrq)) {
+            case wire::TftpOpcode::Rrq:
+            case wire::TftpOpcode::Wrq:
+                return "TFTP " + wire::to_string(static_cast<wire::TftpOpcode>(t.opcode)) + " " + quoted(t.filename, 36);
+            case wire::TftpOpcode::Error:
+                return "TFTP ERROR " + std::to_string(t.error_code) + " " + quoted(t.error_message, 30);
+            default:
+                return "TFTP " + wire::summarize(t);
+        }
+    }
+    if (f.arp) {
+        const auto& a = *f.arp;
+        if (a.operation == 1) return "ARP who-has " + a.target_ip.to_string() + (a.sender_ip.is_zero() ? " (probe)" : "");
+        if (a.operation == 2) return "ARP " + a.sender_ip.to_string() + " is-at";
+        return "ARP op " + std::to_string(a.operation);
+    }
+    if (f.udp) return "UDP " + std::to_string(f.udp->src_port) + " > " + std::to_string(f.udp->dst_port);
+    return "malformed frame";
+}
+
+std::string summary_of(const analyze::Frame& f) {
+    std::string s;
+    if (f.dhcp) s = wire::summarize(*f.dhcp);
+    else if (f.tftp) s = "TFTP " + wire::summarize(*f.tftp);
+    else if (f.arp) {
+        const auto& a = *f.arp;
+        s = a.operation == 1   ? "ARP who-has " + a.target_ip.to_string() + " tell " + a.sender_ip.to_string() +
+                                     (a.sender_ip.is_zero() ? " (probe)" : "")
+            : a.operation == 2 ? "ARP " + a.sender_ip.to_string() + " is-at " + a.sender_mac.to_string()
+                               : "ARP operation " + std::to_string(a.operation);
+    } else if (f.udp && f.protocol != analyze::Protocol::Other) {
+        s = fmt::format("BOOTP truncated ({} octets)", f.udp->payload.size());
+    } else {
+        s = fmt::format("malformed frame ({} octets)", f.raw.size());
+    }
+    if (f.udp && !f.udp->complete) s += " [cut by snaplen]";
+    return s;
+}
+
+json anomalies_json(const Anomalies& list) {
+    json out = json::array();
+    for (const auto& a : list) out.push_back(json{{"id", a.id}, {"offset", a.offset}, {"detail", a.detail}});
+    return out;
+}
+
+double ms_since(std::int64_t origin, std::int64_t t) { return static_cast<double>(t - origin) / 1e6; }
+
+/// The session each kept frame belongs to: chaddr for DHCP, the ARP owner for
+/// ARP, the requesting client for TFTP.
+std::vector<json> clients_of(const analyze::Trace& trace) {
+    std::vector<json> out(trace.frames.size(), json(nullptr));
+    for (const auto& s : trace.sessions) {
+        for (auto i : s.dhcp_frames)
+            if (i < out.size()) out[i] = s.mac.to_string();
+        for (auto i : s.arp_frames)
+            if (i < out.size()) out[i] = s.mac.to_string();
+    }
+    std::map<std::pair<Ipv4Addr, std::uint16_t>, MacAddr> tftp_clients;
+    for (const auto& t : trace.transfers) tftp_clients.emplace(std::make_pair(t.client_ip, t.client_port), t.client_mac);
+    for (std::size_t i = 0; i < trace.frames.size(); ++i) {
+        const auto& f = trace.frames[i];
+        if (!out[i].is_null() || !f.udp || f.protocol != analyze::Protocol::Tftp) continue;
+        auto it = tftp_clients.find({f.udp->src_ip, f.udp->src_port});
+        if (it == tftp_clients.end()) it = tftp_clients.find({f.udp->dst_ip, f.udp->dst_port});
+        if (it != tftp_clients.end() && !it->second.is_zero()) out[i] = it->second.to_string();
+    }
+    return out;
+}
+
+bool is_data_or_ack(std::uint16_t opcode) {
+    return opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Data) ||
+           opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Ack);
+}
+
+}  // namespace
+
+json frames_json(const analyze::Trace& trace) {
+    const std::int64_t origin = trace.first_time_ns;
+    // Where the MAC of an address is known (for the collapsed TFTP runs, whose
+    // frames the trace does not keep).
+    std::map<Ipv4Addr, MacAddr> mac_of;
+    for (const auto& f : trace.frames) {
+        if (f.udp && !f.udp->src_ip.is_zero() && !f.src_mac.is_zero()) mac_of.emplace(f.udp->src_ip, f.src_mac);
+        if (f.arp && !f.arp->sender_ip.is_zero()) mac_of.emplace(f.arp->sender_ip, f.arp->sender_mac);
+    }
+    for (const auto& t : trace.transfers)
+        if (!t.client_mac.is_zero()) mac_of.emplace(t.client_ip, t.client_mac);
+    auto mac_for = [&](Ipv4Addr ip) {
+        auto it = mac_of.find(ip);
+        return it == mac_of.end() ? MacAddr{} : it->second;
+    };
+
+    const std::vector<json> clients = clients_of(trace);
+    std::vector<std::pair<std::size_t, json>> entries;
+    for (std::size_t i = 0; i < trace.frames.size(); ++i) {
+        const auto& f = trace.frames[i];
+        std::string src, dst;
+        if (f.udp) {
+            src = endpoint(f.src_mac, f.udp->src_ip, f.udp->src_port);
+            dst = endpoint(f.dst_mac, f.udp->dst_ip, f.udp->dst_port);
+        } else if (f.arp) {
+            src = endpoint(f.src_mac, f.arp->sender_ip, std::nullopt);
+            dst = endpoint(f.dst_mac, f.arp->target_ip, std::nullopt);
+        } else {
+            src = endpoint(f.src_mac, std::nullopt, std::nullopt);
+            dst = endpoint(f.dst_mac, std::nullopt, std::nullopt);
+        }
+        entries.emplace_back(f.number, json{{"number", f.number},
+                                            {"last_number", f.number},
+                                            {"time_ms", ms_since(origin, f.time_ns)},
+                                            {"src", src},
+                                            {"dst", dst},
+                                            {"protocol", protocol_name(f.protocol)},
+                                            {"direction", direction_name(f.direction)},
+                                            {"client_mac", clients[i]},
+                                            {"label", label_of(f)},
+                                            {"summary", summary_of(f)},
+                                            {"anomalies", anomalies_json(f.anomalies)},
+                                            {"length", f.original_length},
+                                            {"hex", to_hex(f.raw)},
+                                            {"run", nullptr}});
+    }
+
+    // TFTP DATA/ACK: one entry per unbroken run of them within a transfer.
+    for (const auto& t : trace.transfers) {
+        const MacAddr server_mac = mac_for(t.server_ip);
+        std::size_t i = 0;
+        while (i < t.events.size()) {
+            if (!is_data_or_ack(t.events[i].opcode)) {
+                ++i;
+                continue;
+            }
+            std::size_t j = i;
+            std::size_t data = 0, acks = 0, retrans = 0;
+            std::uint64_t octets = 0;
+            std::optional<std::uint16_t> first_block, last_block, first_ack, last_ack;
+            bool data_from_client = false;
+            for (; j < t.events.size() && is_data_or_ack(t.events[j].opcode); ++j) {
+                const auto& e = t.events[j];
+                if (e.opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Data)) {
+                    if (last_block && *last_block == e.block) {
+                        ++retrans;
+                    } else {
+                        octets += e.size;
+                    }
+                    if (!first_block) {
+                        first_block = e.block;
+                        data_from_client = e.from_client;
+                    }
+                    last_block = e.block;
+                    ++data;
+                } else {
+                    if (!first_ack) first_ack = e.block;
+                    last_ack = e.block;
+                    ++acks;
+                }
+            }
+            const auto& first = t.events[i];
+            const auto& last = t.events[j - 1];
+            // The run's arrow points the way the data flows (server to client
+            // for a read); a run of ACKs alone points the way the ACKs went.
+            const bool from_client = data ? data_from_client : first.from_client;
+            const std::uint16_t server_port = first.from_client ? first.dst_port : first.src_port;
+            const std::string client_ep = endpoint(t.client_mac, t.client_ip, t.client_port);
+            const std::string server_ep = endpoint(server_mac, t.server_ip, server_port);
+            std::string label;
+            if (data) {
+                label = *first_block == *last_block ? fmt::format("DATA {}", *first_block)
+                                                    : fmt::format("DATA {}-{}", *first_block, *last_block);
+                if (acks) label += " / ACK";
+            } else {
+                label = *first_ack == *last_ack ? fmt::format("ACK {}", *first_ack)
+                                                : fmt::format("ACK {}-{}", *first_ack, *last_ack);
+            }
+            std::string summary = "TFTP " + label;
+            if (data) summary += fmt::format(", {} octets", octets);
+            if (retrans) summary += fmt::format(", {} repeated block(s)", retrans);
+            summary += fmt::format(" ({} frames, \"{}\")", j - i, t.filename);
+            entries.emplace_back(
+                first.frame,
+                json{{"number", first.frame},
+                     {"last_number", last.frame},
+                     {"time_ms", ms_since(origin, first.time_ns)},
+                     {"src", from_client ? client_ep : server_ep},
+                     {"dst", from_client ? server_ep : client_ep},
+                     {"protocol", "tftp"},
+                     {"direction", from_client ? "from_client" : "to_client"},
+                     {"client_mac", t.client_mac.is_zero() ? json(nullptr) : json(t.client_mac.to_string())},
+                     {"label", "TFTP " + label},
+                     {"summary", summary},
+                     {"anomalies", json::array()},
+                     {"length", nullptr},
+                     {"hex", nullptr},
+                     {"run", json{{"frames", j - i},
+                                  {"data", data},
+                                  {"acks", acks},
+                                  {"first_block", first_block ? json(*first_block) : json(nullptr)},
+                                  {"last_block", last_block ? json(*last_block) : json(nullptr)},
+                                  {"octets", octets},
+                                  {"repeated", retrans},
+                                  {"file", t.filename},
+                                  {"duration_ms", ms_since(first.time_ns, last.time_ns)}}}});
+            i = j;
+        }
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    json out = json::array();
+    for (auto& e : entries) out.push_back(std::move(e.second));
+    return out;
+}
+
+}  // namespace pxecheck::report

@@ -1,0 +1,53 @@
+#pragma once
+// Report tests: analyse a lab capture into the JSON report, as `pxecheck
+// analyze --json` does, so the renderers are tested on real exchanges.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/report/report.hpp"
+
+namespace reporttest {
+
+inline std::string lab_capture(const std::string& name) {
+    return std::string(PXECHECK_SOURCE_DIR) + "/captures/" + name;
+}
+
+struct Analysed {
+    pxecheck::analyze::Trace trace;
+    nlohmann::json report;
+};
+
+/// The JSON report of a capture, round-tripped through text like a file.
+inline Analysed analyse(const std::string& path) {
+    using namespace pxecheck;
+    Analysed out;
+    auto reader = link::PcapReader::open(path);
+    EXPECT_TRUE(reader) << (reader ? "" : reader.error());
+    if (!reader) return out;
+    analyze::TraceBuilder builder(path, (*reader)->linktype());
+    while (auto f = (*reader)->next()) builder.add(f->number, f->timestamp_ns, f->data, f->original_length);
+    out.trace = std::move(builder).finish();
+    report::RunInfo run;
+    run.tool_version = "0.1.0";
+    run.command = "analyze";
+    run.command_line = "pxecheck analyze " + path;
+    run.source = path;
+    run.started_at = "2026-01-01T00:00:00Z";
+    run.host = "testhost";
+    const auto analysis = report::analyze_trace(run, out.trace);
+    out.report = nlohmann::json::parse(report::to_json(analysis).dump());
+    return out;
+}
+
+inline std::size_t count(const std::string& text, const std::string& part) {
+    std::size_t n = 0;
+    for (auto p = text.find(part); p != std::string::npos; p = text.find(part, p + part.size())) ++n;
+    return n;
+}
+
+}  // namespace reporttest

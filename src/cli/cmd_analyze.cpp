@@ -6,6 +6,7 @@
 #include <ctime>
 #include <optional>
 
+#include "bundle.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "pxecheck/analyze/hash.hpp"
@@ -22,6 +23,7 @@ struct AnalyzeOptions {
     std::string since;
     std::string until;
     std::string json_path;
+    std::string report_dir;
     std::vector<std::string> only;
     std::vector<std::string> skip;
     bool strict = false;
@@ -146,6 +148,16 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
             return kExitUsage;
         }
     }
+    if (!o.report_dir.empty()) {
+        auto capture = bundle_capture_from_files(o.files);
+        const Status st = capture ? write_bundle(o.report_dir, report::to_json(analysis), std::move(*capture), PXECHECK_VERSION)
+                                  : Status{Error{capture.error()}};
+        if (!st) {
+            fmt::print(stderr, "pxecheck analyze: cannot write the evidence bundle: {}\n", st.error());
+            return kExitUsage;
+        }
+        if (!o.quiet && o.json_path != "-") fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
+    }
     if (damaged) {
         fmt::print(stderr, "pxecheck analyze: {} (the frames before it were analysed)\n", damage);
         return kExitUsage;
@@ -167,6 +179,8 @@ Runner add_analyze(CLI::App& app, const Invocation& inv) {
     sub->add_option("--since", opts->since, "ignore frames before this: seconds after the first frame, or YYYY-MM-DDTHH:MM:SSZ");
     sub->add_option("--until", opts->until, "ignore frames after this (same forms as --since)");
     sub->add_option("--json", opts->json_path, "write the JSON report to this file ('-' for stdout)");
+    sub->add_option("--report", opts->report_dir,
+                    "write an evidence bundle into this directory (report.html/.md/.json, junit.xml, capture.pcapng, SHA256SUMS)");
     sub->add_option("--only", opts->only, "run only rules whose ID starts with this (repeatable)");
     sub->add_option("--skip", opts->skip, "leave out this rule ID (repeatable)");
     sub->add_flag("--strict", opts->strict, "warnings fail too (exit 1)");

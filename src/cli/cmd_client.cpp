@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bundle.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "pxecheck/analyze/hash.hpp"
@@ -43,6 +44,7 @@ struct ClientOptions {
     bool no_release = false;
     std::string json_path;
     std::string pcap_path;
+    std::string report_dir;
     double time_limit = 180;
     bool strict = false;
     bool verbose = false;
@@ -135,8 +137,17 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     }
     auto& io = *std::get<std::unique_ptr<link::PcapLive>>(opened);
     std::unique_ptr<link::PcapWriter> writer;
-    if (!o.pcap_path.empty()) {
-        auto w = link::PcapWriter::create(o.pcap_path);
+    // The evidence bundle's capture is the frames this run recorded: the -w
+    // file, or else a recording inside the report directory, removed once the
+    // bundle's capture.pcapng is written.
+    std::string recording = o.pcap_path;
+    if (recording.empty() && !o.report_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(o.report_dir, ec);
+        recording = (std::filesystem::path(o.report_dir) / ".recording.pcap").string();
+    }
+    if (!recording.empty()) {
+        auto w = link::PcapWriter::create(recording);
         if (!w) return usage_error(w.error());
         writer = std::move(*w);
         ropt.pcap = writer.get();
@@ -202,7 +213,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     topt.verbose = o.verbose;
     fmt::print("\n{}", report::render_text(analysis, topt));
 
-    if (!o.json_path.empty()) {
+    if (!o.json_path.empty() || !o.report_dir.empty()) {
         auto j = report::to_json(analysis);
         nlohmann::json file = nullptr;
         if (out.tftp) {
@@ -229,9 +240,25 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
                        {"file", file},
                        {"expected_sha256", ropt.expect_sha256 ? nlohmann::json(*ropt.expect_sha256) : nlohmann::json(nullptr)}};
         std::string error;
-        if (!write_file(o.json_path, j.dump(2) + "\n", error)) {
+        if (!o.json_path.empty() && !write_file(o.json_path, j.dump(2) + "\n", error)) {
             fmt::print(stderr, "pxecheck client: cannot write the JSON report: {}\n", error);
             return kExitUsage;
+        }
+        if (!o.report_dir.empty()) {
+            if (writer) (void)writer->close();
+            auto capture = bundle_capture_from_files({recording});
+            if (capture) capture->interface_name = o.iface;
+            const Status st = capture ? write_bundle(o.report_dir, j, std::move(*capture), PXECHECK_VERSION)
+                                      : Status{Error{capture.error()}};
+            if (o.pcap_path.empty()) {
+                std::error_code rm_ec;
+                std::filesystem::remove(recording, rm_ec);
+            }
+            if (!st) {
+                fmt::print(stderr, "pxecheck client: cannot write the evidence bundle: {}\n", st.error());
+                return kExitUsage;
+            }
+            fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
         }
     }
     switch (analysis.verdict) {
@@ -262,6 +289,8 @@ Runner add_client(CLI::App& app, const Invocation& inv) {
     sub->add_flag("--no-release", o->no_release, "keep the lease (no DHCPRELEASE at the end)");
     sub->add_option("--json", o->json_path, "write the JSON report to this file");
     sub->add_option("-w,--write", o->pcap_path, "write every frame sent and received to this pcap");
+    sub->add_option("--report", o->report_dir,
+                    "write an evidence bundle into this directory (report.html/.md/.json, junit.xml, capture.pcapng, SHA256SUMS)");
     sub->add_option("--time-limit", o->time_limit, "seconds before the run gives up (default 180)");
     sub->add_flag("--strict", o->strict, "warnings fail too (exit 1)");
     sub->add_flag("-v,--verbose", o->verbose, "show each finding's rule, clause and frames");

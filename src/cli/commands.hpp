@@ -19,5 +19,7 @@ Runner add_analyze(CLI::App& app, const Invocation& inv);
 Runner add_checks(CLI::App& app);
 Runner add_client(CLI::App& app, const Invocation& inv);
 Runner add_serve(CLI::App& app, const Invocation& inv);
+Runner add_replay(CLI::App& app, const Invocation& inv);
+Runner add_report(CLI::App& app);
 
 }  // namespace pxecheck::cli

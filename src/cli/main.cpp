@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
     Runner checks = add_checks(app);
     Runner client = add_client(app, inv);
     Runner serve = add_serve(app, inv);
+    Runner replay = add_replay(app, inv);
+    Runner report = add_report(app);
 
     try {
         app.parse(argc, argv);
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
             if (name == "checks") return checks();
             if (name == "client") return client();
             if (name == "serve") return serve();
+            if (name == "replay") return replay();
+            if (name == "report") return report();
         }
     } catch (const std::exception& e) {
         // Exceptions are for programming and configuration errors only; say

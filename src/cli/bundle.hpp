@@ -1,0 +1,62 @@
+#pragma once
+// The evidence bundle (`--report DIR` on every command): report.html,
+// report.md, report.json, junit.xml, capture.pcapng (the exchange, with each
+// cited frame carrying its findings as comments) and SHA256SUMS over all of
+// them; and `pxecheck report verify DIR`, which checks the sums.
+//
+// Every mode calls the one function write_bundle with its JSON report and the
+// frames of its exchange: analyze streams the input capture, client the frames
+// it recorded; serve and replay will hand over theirs the same way.
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pxecheck/base/result.hpp"
+#include "pxecheck/link/pcap_file.hpp"
+
+namespace pxecheck::cli {
+
+/// The frames of the exchange, in order, numbered from 1 exactly as the
+/// report's frame numbers count them. Pulled one at a time, so a capture
+/// larger than memory streams through.
+struct BundleCapture {
+    int linktype = 1;            ///< pcap LINKTYPE_ value
+    std::string interface_name;  ///< if_name in the pcapng (live runs), optional
+    /// The next frame, or nullopt at the end.
+    std::function<std::optional<link::CapturedFrame>()> next;
+    /// Comments to add to frames besides the findings' own (frame number -> text).
+    std::map<std::size_t, std::vector<std::string>> comments;
+};
+
+/// Streams the frames of pcap/pcapng files (what `analyze` read: several
+/// files are one capture, numbered on across them); each file stops at its
+/// first damaged record, like the analysis did. The error names the file.
+Result<BundleCapture> bundle_capture_from_files(const std::vector<std::string>& paths);
+/// Frames held in memory (tests, and modes that keep their frames).
+BundleCapture bundle_capture_from_frames(int linktype, std::vector<link::CapturedFrame> frames);
+
+/// The files of a bundle, in the order SHA256SUMS lists them.
+const std::vector<std::string>& bundle_files();
+
+/// Writes the bundle into \p dir (created if needed; our files in it are
+/// replaced). \p report is the run's JSON report; the bundle adds
+/// `evidence` {capture, capture_sha256, capture_frames} to it before writing
+/// report.json, and renders report.html, report.md and junit.xml from
+/// report.json as written, so `pxecheck report render` reproduces them byte
+/// for byte. The error names the file that could not be written.
+Status write_bundle(const std::string& dir, nlohmann::json report, BundleCapture capture,
+                    const std::string& tool_version);
+
+struct VerifyOutcome {
+    int exit_code = 0;    ///< 0 all sums match, 1 a file differs or is missing, 2 unreadable
+    std::string output;   ///< one line per file ("report.html: OK" / "FAILED ...") and a summary
+};
+/// Checks every file SHA256SUMS lists (sha256sum -c semantics), and that each
+/// bundle file present in \p dir is listed.
+VerifyOutcome verify_bundle(const std::string& dir);
+
+}  // namespace pxecheck::cli

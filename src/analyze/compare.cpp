@@ -134,24 +134,25 @@ std::string status_of(const TftpTransfer* t) {
 
 void tftp(Rows& r, const TftpTransfer* a, const TftpTransfer* b) {
     r.add("tftp", "status", status_of(a), status_of(b));
-    if (!a && !b) return;
-    auto size = [](const TftpTransfer* t) { return t && t->complete ? std::to_string(t->bytes) : kAbsent; };
+    // Without a request on one side the status says it all.
+    if (!a || !b) return;
+    auto size = [](const TftpTransfer* t) { return t->complete ? std::to_string(t->bytes) : kAbsent; };
     r.add("tftp", "size", size(a), size(b));
     // Only a capture with the whole file says what its bytes were.
-    if (a && a->complete && !a->payload_missing && !a->sha256.empty()) {
-        r.add("tftp", "sha256", a->sha256, b && b->complete && !b->sha256.empty() ? b->sha256 : kAbsent);
+    if (a->complete && !a->payload_missing && !a->sha256.empty()) {
+        r.add("tftp", "sha256", a->sha256, b->complete && !b->sha256.empty() ? b->sha256 : kAbsent);
     }
     // Negotiated values mean something only once the server answered.
-    auto answered = [](const TftpTransfer* t) { return t && t->server_tid != 0; };
+    auto answered = [](const TftpTransfer* t) { return t->server_tid != 0; };
     auto num = [&](const TftpTransfer* t, std::uint32_t v) { return answered(t) ? std::to_string(v) : kAbsent; };
-    r.add("tftp", "blksize", num(a, a ? a->blksize : 0), num(b, b ? b->blksize : 0));
+    r.add("tftp", "blksize", num(a, a->blksize), num(b, b->blksize));
     auto tsize = [&](const TftpTransfer* t) {
         return answered(t) && t->tsize ? std::to_string(*t->tsize) : std::string(kAbsent);
     };
     r.add("tftp", "tsize", tsize(a), tsize(b));
-    r.add("tftp", "windowsize", num(a, a ? a->windowsize : 0), num(b, b ? b->windowsize : 0));
+    r.add("tftp", "windowsize", num(a, a->windowsize), num(b, b->windowsize));
     auto error = [](const TftpTransfer* t) {
-        if (!t || !t->error) return std::string("none");
+        if (!t->error) return std::string("none");
         return std::to_string(t->error->code) + " \"" + t->error->message + "\"" +
                (t->error->from_client ? " (from the client)" : "");
     };

@@ -275,6 +275,10 @@ TEST(CompareBoots, RealCaptureAgainstTheMasterWithoutNextServer) {
         EXPECT_NE(std::find(d.begin(), d.end(), want), d.end()) << want << " in " << ::testing::PrintToString(d);
     }
     EXPECT_TRUE(row(c, "boot", "file")->same);
+    // No TFTP request now: the status row alone says so.
+    EXPECT_EQ(row(c, "tftp", "status")->now, "none");
+    EXPECT_EQ(row(c, "tftp", "size"), nullptr);
+    EXPECT_EQ(row(c, "tftp", "blksize"), nullptr);
 }
 
 TEST(CompareBoots, ProxyAndBootServerCapture) {

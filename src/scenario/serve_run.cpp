@@ -151,12 +151,16 @@ public:
             handle_dhcp_events(now);
             if (tftp_) handle_tftp_events(now);
             for (auto& f : stack_.take_frames()) {
+                // Stamped before it leaves: the peer's answer, stamped by the
+                // kernel when it arrives, must come after it in the trace.
+                const std::int64_t stamp = link::EventLoop::wall_ns();
                 if (auto st = io_.send(f); !st && !send_error_shown_) {
                     send_error_shown_ = true;
                     line(now, std::nullopt, "send failed: " + st.error());
                 }
-                record(link::EventLoop::wall_ns(), f);
+                record(stamp, std::move(f));
             }
+            flush_recorded(false);
 
             if (options_.stop && options_.stop->load()) {
                 result.stopped_by = ServeRunResult::Stop::Signal;
@@ -203,6 +207,7 @@ public:
         if (stack_.queued() != 0)
             line(now, std::nullopt, std::to_string(stack_.queued()) + " datagram(s) still waiting for ARP at the end");
         sync_views(now);
+        flush_recorded(true);
         result.trace = std::move(trace_).finish();
         result.finished = finished_;
         const bool cut_short = result.stopped_by != ServeRunResult::Stop::ExitAfter;
@@ -222,9 +227,20 @@ private:
         options_.on_line(ServeLine{at, link::EventLoop::wall_ns(), mac, std::move(text), verbose});
     }
 
-    void record(std::int64_t wall, ByteView frame) {
-        trace_.add(wall, frame);
-        if (options_.pcap) options_.pcap->write(wall, frame);
+    /// Frames go into the trace (and pcap) in time order. Sent frames are
+    /// stamped by us, received ones by the kernel; a frame that arrived while
+    /// we were busy is read after frames we sent later, so recording waits
+    /// in a short reorder buffer (kReorder) before it is final.
+    static constexpr std::int64_t kReorderNs = 500'000'000;
+    void record(std::int64_t wall, Bytes frame) { pending_.emplace(wall, std::move(frame)); }
+    void record(std::int64_t wall, ByteView frame) { record(wall, Bytes(frame.begin(), frame.end())); }
+    void flush_recorded(bool all) {
+        const std::int64_t horizon = link::EventLoop::wall_ns() - kReorderNs;
+        while (!pending_.empty() && (all || pending_.begin()->first < horizon)) {
+            auto node = pending_.extract(pending_.begin());
+            trace_.add(node.key(), node.mapped());
+            if (options_.pcap) options_.pcap->write(node.key(), node.mapped());
+        }
     }
 
     NicState& nic(const MacAddr& mac, TimePoint now) {
@@ -426,6 +442,7 @@ private:
     std::set<MacAddr> nic_macs_;
     std::size_t finished_ = 0;
     bool send_error_shown_ = false;
+    std::multimap<std::int64_t, Bytes> pending_;  ///< frames waiting to be recorded, by time
 };
 
 // --- probe ---------------------------------------------------------------------------

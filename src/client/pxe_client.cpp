@@ -120,6 +120,8 @@ struct PxeClient::Impl {
     static const StateDesc kRequest;
     static const StateDesc kProxy;
     static const StateDesc kPxebs;
+    static const StateDesc kForeignSid;  ///< probe foreign-server-id
+    static const StateDesc kProbe4011;   ///< probe probe-4011
 
     /// Where ProxyDHCP / boot server REQUESTs go.
     struct PxeTarget {
@@ -166,6 +168,42 @@ struct PxeClient::Impl {
     bool probe_handled = false;
     bool download_handled = false;
     std::uint16_t tftp_port = 0;
+
+    // Probes (--probe).
+    struct ProbeReply {
+        DhcpMessage msg;
+        link::Datagram from;  ///< addresses (payload cleared)
+        TimePoint at{};
+    };
+    /// non-pxe-discover: the plain DISCOVER's xid, when, and what answered it.
+    std::optional<std::uint32_t> np_xid;
+    TimePoint np_sent{};
+    std::vector<ProbeReply> np_replies;
+    /// foreign-server-id: not yet / running / done.
+    enum class FsiStage : std::uint8_t { Pending, Running, Done };
+    FsiStage fsi = FsiStage::Pending;
+    std::optional<std::uint32_t> fsi_xid;
+    TimePoint fsi_sent{};
+    Ipv4Addr fsi_yiaddr;
+    Ipv4Addr fsi_offer_server;
+    std::vector<Micros> fsi_wait;
+    std::vector<ProbeReply> fsi_replies;
+    /// probe-4011: servers that owe a 4011 answer, and what they did.
+    struct Owed4011 {
+        Ipv4Addr server;
+        std::string why;          ///< "OFFER from 192.168.14.201"
+        bool in_flow = false;     ///< the normal boot asks it (ProxyDHCP REQUEST)
+        bool asked = false;
+        bool answered = false;
+        std::size_t tries = 0;
+        std::uint32_t xid = 0;
+        TimePoint first_at{};
+        TimePoint last_at{};
+        std::string answer;       ///< what the ACK said
+    };
+    std::vector<Owed4011> owed4011;
+    bool owed4011_planned = false;
+    std::size_t owed4011_cur = 0;
 
     // --- small helpers ----------------------------------------------------------
 
@@ -255,7 +293,9 @@ struct PxeClient::Impl {
     enum class Kind : std::uint8_t { Discover, Request, Proxy, Pxebs };
 
     /// Options of a client request in the profile's wire order.
-    DhcpMessage build(Kind kind, TimePoint now) {
+    /// \p plain: a DHCP client that is no PXE firmware (non-pxe-discover):
+    /// no 60, 93, 94, 97.
+    DhcpMessage build(Kind kind, TimePoint now, bool plain = false) {
         const NicProfile& p = prof();
         DhcpMessage m;
         m.op = 1;
@@ -305,6 +345,12 @@ struct PxeClient::Impl {
             } else {
                 o.push_back({code, value});
             }
+        }
+        if (plain) {
+            std::erase_if(o, [](const auto& x) {
+                return x.first == opt::kVendorClass || x.first == opt::kClientArch || x.first == opt::kClientNdi ||
+                       x.first == opt::kClientUuid;
+            });
         }
         // The firmware's own order; unlisted codes keep theirs, after the listed.
         const auto& order = p.option_order;
@@ -475,6 +521,14 @@ struct PxeClient::Impl {
             note(std::to_string(addresses) + " address offers; took the one from " +
                  chosen_offer->server_id()->to_string() + " (" + chosen_offer->yiaddr.to_string() + ")");
         }
+        if (probing(Probe::ForeignServerId) && fsi == FsiStage::Pending) {
+            fsi = FsiStage::Running;
+            const Micros first = prof().request_timeouts.empty() ? Micros{std::chrono::seconds(1)}
+                                                                 : prof().request_timeouts.front();
+            fsi_wait = {std::max(first, Micros{std::chrono::seconds(1)})};
+            enter(kForeignSid, now);
+            return;
+        }
         enter(kRequest, now);
     }
 
@@ -576,6 +630,16 @@ struct PxeClient::Impl {
     void after_probe(TimePoint now) {
         probe_pending = false;
         deadline.reset();
+        if (probing(Probe::Probe4011) && !owed4011_planned) {
+            owed4011_planned = true;
+            plan_4011();
+            if (next_4011(now)) return;
+        }
+        boot_info_step(now);
+    }
+
+    /// Where the boot information comes from, once bound (and probed).
+    void boot_info_step(TimePoint now) {
         if (proxy_offer) {
             // PXE-012: the proxy's boot information governs.
             if (!boot_file_of(*proxy_offer).empty()) {
@@ -662,6 +726,11 @@ struct PxeClient::Impl {
         target = PxeTarget{};
         target.servers = {proxy_address(reply, fallback)};
         pxe_xid = new_pxe_xid();
+        if (Owed4011* e = owed_in_flow()) {
+            e->asked = true;
+            e->xid = pxe_xid;
+            e->first_at = now;
+        }
         enter(kProxy, now);
     }
 
@@ -770,6 +839,12 @@ struct PxeClient::Impl {
         }
         out.bootserver_ack = m;
         if (state == &kProxy) {
+            if (Owed4011* e = owed_in_flow()) {
+                e->answered = true;
+                e->tries = attempt;
+                e->last_at = now;
+                e->answer = answer_text(m, d);
+            }
             if (!boot_file_of(m).empty()) {
                 use_file(now, m, "proxydhcp-4011", "proxyDHCP 4011 reply");
             } else if (has_discovery(m)) {
@@ -801,6 +876,10 @@ struct PxeClient::Impl {
             }
         }
         if (state == &kProxy) {
+            if (Owed4011* e = owed_in_flow()) {
+                e->tries = attempt;
+                e->last_at = now;
+            }
             fail(now, "no answer from proxyDHCP " + where + " to " + std::to_string(attempt) +
                           " ProxyDHCP REQUESTs (its offer named no boot file and no menu, so it must answer "
                           "on 4011)");
@@ -849,6 +928,14 @@ struct PxeClient::Impl {
     void start_real_download(TimePoint now, std::uint16_t port, bool tsize) {
         TftpRequest r = tftp_request(port);
         r.tsize = tsize;
+        if (probing(Probe::UnknownTftpOption)) r.extra_options.push_back({std::string(kProbeTftpOption), "1"});
+        r.duplicate_acks = probing(Probe::DuplicateAck);
+        if (probing(Probe::TftpForeignTid)) {
+            // Half the ephemeral span away: never the port of a retry
+            // without options (the next port) nor of the size query.
+            r.foreign_tid_port = static_cast<std::uint16_t>(
+                kEphemeralLow + (port - kEphemeralLow + kEphemeralSpan / 2) % kEphemeralSpan);
+        }
         download = std::make_unique<TftpClient>(r);
         download->start(now);
     }
@@ -908,6 +995,7 @@ struct PxeClient::Impl {
         release();
         set_phase(ClientPhase::Done);
         out.finished = now;
+        finalize_probes();
     }
 
     void fail(TimePoint now, std::string why) {
@@ -920,6 +1008,492 @@ struct PxeClient::Impl {
         if (bound() && !out.released && cfg.release) release();
         set_phase(ClientPhase::Failed);
         out.finished = now;
+        finalize_probes();
+    }
+
+    // --- probes (--probe) ------------------------------------------------------------
+
+    bool probing(Probe p) const { return std::find(cfg.probes.begin(), cfg.probes.end(), p) != cfg.probes.end(); }
+
+    static ProbeReply probe_reply(TimePoint now, const link::Datagram& d, const DhcpMessage& m) {
+        ProbeReply r;
+        r.msg = m;
+        r.from = d;
+        r.from.payload.clear();
+        r.at = now;
+        return r;
+    }
+
+    /// "DHCPNAK from 192.168.14.200 after 3 ms" with the NAK's message.
+    static std::string reply_text(const ProbeReply& r, TimePoint sent) {
+        const auto type = r.msg.message_type();
+        std::string t = (type ? "DHCP" + wire::to_string(*type) : std::string("a reply")) + " from " +
+                        server_of(r.msg, r.from) + " (" + r.from.src_ip.to_string() + ":" +
+                        std::to_string(r.from.src_port) + ")";
+        if (type != DhcpMessageType::Nak) t += ", yiaddr " + r.msg.yiaddr.to_string();
+        if (auto msg = r.msg.text_option(opt::kMessage); msg && !msg->empty()) t += " \"" + *msg + "\"";
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(r.at - sent).count();
+        return t + " after " + std::to_string(ms) + " ms";
+    }
+
+    // foreign-server-id: one SELECTING REQUEST that names a server nobody is.
+
+    const std::vector<Micros>& fsi_schedule() const { return fsi_wait; }
+
+    void fsi_tx(TimePoint now) {
+        DhcpMessage m = build(Kind::Request, now);
+        m.set_option_ip(opt::kServerId, Ipv4Addr{kForeignServerId});
+        fsi_xid = xid;
+        fsi_sent = now;
+        fsi_yiaddr = chosen_offer->yiaddr;
+        fsi_offer_server = *chosen_offer->server_id();
+        broadcast(m);
+    }
+
+    void fsi_rx(TimePoint now, const link::Datagram& d, const DhcpMessage& m) {
+        const auto type = m.message_type();
+        if (type == DhcpMessageType::Ack || type == DhcpMessageType::Nak) {
+            fsi_replies.push_back(probe_reply(now, d, m));
+            return;
+        }
+        ignored(wire::to_string(type.value_or(DhcpMessageType{0})) + " from " + server_of(m, d) +
+                " while probing with a foreign server identifier");
+    }
+
+    void fsi_expired(TimePoint now) {
+        fsi = FsiStage::Done;
+        note("probe foreign-server-id: REQUEST naming " + Ipv4Addr{kForeignServerId}.to_string() + " sent, " +
+             std::to_string(fsi_replies.size()) + " answer(s) in " + seconds_text(fsi_wait.front()) +
+             "; starting over with a fresh xid");
+        restart(now);
+    }
+
+    // probe-4011: servers whose PXEClient reply names no file and no menu.
+
+    /// The 4011 server the normal boot itself asks (ProxyDHCP REQUEST), if any.
+    std::optional<Ipv4Addr> flow_4011_target() const {
+        if (proxy_offer) {
+            if (boot_file_of(*proxy_offer).empty() && !has_discovery(*proxy_offer))
+                return proxy_address(*proxy_offer, proxy_from->src_ip);
+            return std::nullopt;
+        }
+        if (!out.ack) return std::nullopt;
+        const DhcpMessage& ack = *out.ack;
+        if (boot_file_of(ack).empty() && !has_discovery(ack) && is_pxe_reply(ack))
+            return proxy_address(ack, out.server_id);
+        return std::nullopt;
+    }
+
+    /// The probe-4011 entry the normal boot's ProxyDHCP REQUEST serves
+    /// (target is set by start_proxy).
+    Owed4011* owed_in_flow() {
+        if (target.servers.empty()) return nullptr;
+        for (auto& e : owed4011) {
+            if (e.in_flow && e.server == target.servers.front()) return &e;
+        }
+        return nullptr;
+    }
+
+    void plan_4011() {
+        auto consider = [&](const DhcpMessage& m, Ipv4Addr from, const std::string& what) {
+            if (!is_pxe_reply(m) || !boot_file_of(m).empty() || has_discovery(m)) return;
+            const Ipv4Addr server = proxy_address(m, from);
+            for (const auto& e : owed4011) {
+                if (e.server == server) return;
+            }
+            Owed4011 e;
+            e.server = server;
+            e.why = what;
+            owed4011.push_back(std::move(e));
+        };
+        for (const auto& o : out.offers) {
+            if (o.msg.message_type() != DhcpMessageType::Offer) continue;
+            consider(o.msg, o.from.src_ip,
+                     std::string(o.proxy ? "proxyDHCP OFFER" : "OFFER") + " from " + server_of(o.msg, o.from));
+        }
+        if (out.ack) consider(*out.ack, out.server_id, "DHCP ACK from " + out.server_id.to_string());
+        if (const auto t = flow_4011_target()) {
+            for (auto& e : owed4011) e.in_flow = e.in_flow || e.server == *t;
+        }
+    }
+
+    /// Starts the next probe REQUEST the normal boot does not make itself.
+    bool next_4011(TimePoint now) {
+        for (std::size_t i = 0; i < owed4011.size(); ++i) {
+            if (owed4011[i].in_flow || owed4011[i].asked) continue;
+            owed4011_cur = i;
+            pxe_xid = new_pxe_xid();
+            owed4011[i].asked = true;
+            owed4011[i].xid = pxe_xid;
+            owed4011[i].first_at = now;
+            enter(kProbe4011, now);
+            return true;
+        }
+        return false;
+    }
+
+    static std::string answer_text(const DhcpMessage& m, const link::Datagram& d) {
+        std::string t = "DHCPACK from " + d.src_ip.to_string() + ":" + std::to_string(d.src_port);
+        const std::string file = boot_file_of(m);
+        t += file.empty() ? ", no boot file" : ", file \"" + file + "\"";
+        if (!m.siaddr.is_zero()) t += " on " + m.siaddr.to_string();
+        if (has_discovery(m)) t += ", a boot menu";
+        return t;
+    }
+
+    void p4011_tx(TimePoint now) {
+        Owed4011& e = owed4011[owed4011_cur];
+        ++e.tries;
+        e.last_at = now;
+        send(build(Kind::Proxy, now), out.address, prof().pxe_request_port, e.server, kPxePort);
+    }
+
+    void p4011_rx(TimePoint now, const link::Datagram& d, const DhcpMessage& m) {
+        Owed4011& e = owed4011[owed4011_cur];
+        if (m.message_type() != DhcpMessageType::Ack || d.src_port != kPxePort) {
+            ignored(wire::to_string(m.message_type().value_or(DhcpMessageType{0})) + " from " + server_of(m, d) +
+                    ":" + std::to_string(d.src_port) + " while probing " + e.server.to_string() + ":4011");
+            return;
+        }
+        e.answered = true;
+        e.last_at = now;
+        e.answer = answer_text(m, d);
+        leave_state();
+        if (!next_4011(now)) boot_info_step(now);
+    }
+
+    void p4011_expired(TimePoint now) {
+        if (attempts_left()) {
+            transmit(now);
+            return;
+        }
+        owed4011[owed4011_cur].last_at = now;
+        leave_state();
+        if (!next_4011(now)) boot_info_step(now);
+    }
+
+    // The verdicts, rebuilt whenever the client ends (late answers included).
+
+    const TftpResult* download_result() const { return download ? &download->result() : nullptr; }
+
+    ProbeOutcome outcome_non_pxe() const {
+        ProbeOutcome p;
+        p.probe = Probe::NonPxeDiscover;
+        p.xid = np_xid;
+        const std::string sent = "DISCOVER without 60/93/94/97 (xid " + hex32(np_xid.value_or(0)) + ")";
+        std::vector<std::string> proxies;
+        std::vector<std::string> others;
+        for (const auto& r : np_replies) {
+            const auto type = r.msg.message_type();
+            if ((type == DhcpMessageType::Offer || type == DhcpMessageType::Ack) && is_proxy_offer(r.msg)) {
+                proxies.push_back(reply_text(r, np_sent));
+                p.faults.push_back({"PXE-016",
+                                    sent + " answered with a proxyDHCP reply (yiaddr 0.0.0.0, 60 PXEClient): " +
+                                        reply_text(r, np_sent) +
+                                        "; a proxy must answer only clients whose 60 starts PXEClient",
+                                    false});
+            } else {
+                others.push_back(reply_text(r, np_sent));
+            }
+        }
+        std::string rest;
+        for (const auto& o : others) rest += (rest.empty() ? "" : "; ") + o;
+        rest = others.empty() ? "no other answer" : std::to_string(others.size()) + " ordinary answer(s): " + rest;
+        if (!p.faults.empty()) {
+            p.result = ProbeResult::Fail;
+            std::string all;
+            for (const auto& x : proxies) all += (all.empty() ? "" : "; ") + x;
+            p.detail = sent + ": proxyDHCP answer " + all + " (" + rest + ")";
+            return p;
+        }
+        std::vector<std::string> proxy_servers;
+        for (const auto& o : out.offers) {
+            if (!o.proxy) continue;
+            const std::string sv = server_of(o.msg, o.from);
+            if (std::find(proxy_servers.begin(), proxy_servers.end(), sv) == proxy_servers.end())
+                proxy_servers.push_back(sv);
+        }
+        if (proxy_servers.empty()) {
+            p.result = ProbeResult::NotApplicable;
+            p.detail = sent + ": no proxyDHCP server answered the PXE DISCOVERs either, so there was no proxy "
+                              "to test (" + rest + ")";
+            return p;
+        }
+        std::string list;
+        for (const auto& x : proxy_servers) list += (list.empty() ? "" : ", ") + x;
+        p.result = ProbeResult::Pass;
+        p.detail = sent + ": proxyDHCP " + list + " answered the PXE DISCOVER but not this one (" + rest + ")";
+        return p;
+    }
+
+    ProbeOutcome outcome_fsi() const {
+        ProbeOutcome p;
+        p.probe = Probe::ForeignServerId;
+        p.xid = fsi_xid;
+        if (!fsi_xid) {
+            p.detail = "no address offer came, so there was no SELECTING REQUEST to make";
+            return p;
+        }
+        const std::string sent = "SELECTING REQUEST (xid " + hex32(*fsi_xid) + ", 50 = " + fsi_yiaddr.to_string() +
+                                 " offered by " + fsi_offer_server.to_string() + ", 54 = " +
+                                 Ipv4Addr{kForeignServerId}.to_string() + ") broadcast";
+        if (fsi_replies.empty()) {
+            p.result = ProbeResult::Pass;
+            p.detail = sent + ": no ACK or NAK within " + seconds_text(fsi_wait.empty() ? Micros{} : fsi_wait.front()) +
+                       " (or later in the run); only the named server may answer";
+            return p;
+        }
+        p.result = ProbeResult::Fail;
+        std::string all;
+        for (const auto& r : fsi_replies) {
+            all += (all.empty() ? "" : "; ") + reply_text(r, fsi_sent);
+            p.faults.push_back({"MSG-006",
+                                sent + " answered with " + reply_text(r, fsi_sent) +
+                                    ": a server not named by 54 must take the REQUEST as a decline and stay silent",
+                                false});
+        }
+        p.detail = sent + ": answered with " + all;
+        return p;
+    }
+
+    ProbeOutcome outcome_4011() const {
+        ProbeOutcome p;
+        p.probe = Probe::Probe4011;
+        if (!owed4011_planned) {
+            p.detail = "the boot stopped before an address was bound, so no 4011 REQUEST could be sent";
+            return p;
+        }
+        if (owed4011.empty()) {
+            p.detail = "no OFFER or ACK said PXEClient without a boot file and a menu: no server owed a 4011 answer";
+            return p;
+        }
+        std::vector<std::string> parts;
+        for (const auto& e : owed4011) {
+            p.servers.push_back(e.server);
+            if (!p.xid && e.asked) p.xid = e.xid;
+            const std::string what = "REQUEST to " + e.server.to_string() + ":4011 (" + e.why +
+                                     " said PXEClient with no boot file and no menu" +
+                                     (e.in_flow ? "; the boot's own ProxyDHCP REQUEST" : "") + ")";
+            if (!e.asked) {
+                parts.push_back(what + ": not sent, the boot stopped first");
+                continue;
+            }
+            if (e.answered) {
+                parts.push_back(what + ": " + e.answer);
+                continue;
+            }
+            const std::string d = what + ": no answer to " + std::to_string(e.tries) + " REQUEST(s) over " +
+                                  seconds_text(std::chrono::duration_cast<Micros>(e.last_at - e.first_at)) +
+                                  " (xid " + hex32(e.xid) + ")";
+            parts.push_back(d);
+            p.faults.push_back({"PXE-017", d, false});
+        }
+        for (const auto& x : parts) p.detail += (p.detail.empty() ? "" : "; ") + x;
+        const bool any_answer =
+            std::any_of(owed4011.begin(), owed4011.end(), [](const Owed4011& e) { return e.answered; });
+        p.result = !p.faults.empty() ? ProbeResult::Fail : any_answer ? ProbeResult::Pass : ProbeResult::NotApplicable;
+        return p;
+    }
+
+    ProbeOutcome outcome_unknown_option() const {
+        ProbeOutcome p;
+        p.probe = Probe::UnknownTftpOption;
+        const TftpResult* r = download_result();
+        if (!r) {
+            p.detail = "the boot stopped before the download";
+            return p;
+        }
+        p.servers = {download->request().server};
+        p.client_port = r->first_port;
+        const std::string sent = "RRQ \"" + download->request().filename + "\" to " +
+                                 download->request().server.to_string() + " with " + std::string(kProbeTftpOption) +
+                                 "=1 (from port " + std::to_string(r->first_port) + ")";
+        if (!r->first_answer) {
+            p.detail = sent + ": no answer to the RRQ";
+            return p;
+        }
+        const auto op = *r->first_answer;
+        if (op == static_cast<std::uint16_t>(wire::TftpOpcode::Data)) {
+            p.result = ProbeResult::Pass;
+            p.detail = sent + ": DATA 1 (the server ignores options)";
+            return p;
+        }
+        if (op == static_cast<std::uint16_t>(wire::TftpOpcode::Oack) && r->oack) {
+            std::string opts;
+            bool echoed = false;
+            std::string echoed_value;
+            for (const auto& o : *r->oack) {
+                opts += (opts.empty() ? "" : " ") + o.name + "=" + o.value;
+                std::string lower = o.name;
+                for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+                if (lower == kProbeTftpOption) {
+                    echoed = true;
+                    echoed_value = o.value;
+                }
+            }
+            if (echoed) {
+                p.result = ProbeResult::Fail;
+                p.detail = sent + ": OACK " + opts + " echoes it";
+                p.faults.push_back({"TFTP-013",
+                                    p.detail + ": the server acknowledged an option no TFTP server knows (value \"" +
+                                        echoed_value + "\")",
+                                    false});
+                return p;
+            }
+            p.result = ProbeResult::Pass;
+            p.detail = sent + ": OACK " + (opts.empty() ? "(empty)" : opts) + " without it";
+            return p;
+        }
+        if (op == static_cast<std::uint16_t>(wire::TftpOpcode::Error)) {
+            const std::string err = "ERROR " + std::to_string(r->first_error_code) + " (" +
+                                    wire::to_string(static_cast<wire::TftpErrorCode>(r->first_error_code)) + ") \"" +
+                                    r->first_error_message + "\"";
+            if (r->first_error_code == static_cast<std::uint16_t>(wire::TftpErrorCode::FileNotFound) ||
+                r->first_error_code == static_cast<std::uint16_t>(wire::TftpErrorCode::AccessViolation)) {
+                p.detail = sent + ": " + err + ", a file-level answer that says nothing about options";
+                return p;
+            }
+            p.result = ProbeResult::Fail;
+            p.detail = sent + ": refused with " + err + "; the retry without options ended " +
+                       to_string(r->status) + (r->status == TftpResult::Status::Complete ? "" : ": " + r->problem);
+            p.faults.push_back({"TFTP-014",
+                                p.detail + " (an unknown option must be left out of the OACK, not refused)",
+                                false});
+            return p;
+        }
+        p.detail = sent + ": first answer opcode " + std::to_string(op);
+        return p;
+    }
+
+    ProbeOutcome outcome_duplicate_ack() const {
+        ProbeOutcome p;
+        p.probe = Probe::DuplicateAck;
+        const TftpResult* r = download_result();
+        if (!r) {
+            p.detail = "the boot stopped before the download";
+            return p;
+        }
+        p.servers = {download->request().server};
+        p.client_port = download->client_port();
+        if (r->windowsize > 1) {
+            p.detail = "windowsize " + std::to_string(r->windowsize) +
+                       " was negotiated: RFC 7440 lets a windowed sender restart after an ACK of an earlier block, "
+                       "so a duplicate ACK proves nothing there (ask --windowsize 1)";
+            return p;
+        }
+        if (r->duplicate_acks_sent == 0) {
+            p.detail = "no DATA block was received, so none was ACKed twice";
+            return p;
+        }
+        const std::string sent = std::to_string(r->duplicate_acks_sent) + " DATA block(s) of \"" +
+                                 download->request().filename + "\" from " + download->request().server.to_string() +
+                                 " ACKed twice";
+        if (r->provoked_repeats == 0) {
+            p.result = ProbeResult::Pass;
+            p.detail = sent + ": no DATA block came again (" + std::to_string(r->duplicate_blocks) +
+                       " repeat(s) in all, none sooner than " +
+                       seconds_text(TftpClient::kProvokedGap) + " after its first copy)";
+            return p;
+        }
+        p.result = ProbeResult::Fail;
+        p.blocks = r->provoked_blocks;
+        const auto gap_ms = std::chrono::duration_cast<std::chrono::milliseconds>(r->first_provoked_gap).count();
+        p.detail = sent + ": DATA " + std::to_string(r->provoked_blocks.front()) + " came again " +
+                   std::to_string(gap_ms) + " ms after its first copy (" + std::to_string(r->provoked_repeats) +
+                   " such resend(s)); the doubling stopped there";
+        p.faults.push_back({"TFTP-009",
+                            p.detail + ": the server resends DATA on a duplicate ACK (Sorcerer's Apprentice), "
+                                       "only a timeout may trigger a resend",
+                            false});
+        return p;
+    }
+
+    ProbeOutcome outcome_foreign_tid() const {
+        ProbeOutcome p;
+        p.probe = Probe::TftpForeignTid;
+        const TftpResult* r = download_result();
+        if (!r) {
+            p.detail = "the boot stopped before the download";
+            return p;
+        }
+        p.servers = {download->request().server};
+        p.client_port = download->client_port();
+        p.probe_port = download->request().foreign_tid_port;
+        if (!r->foreign_tid) {
+            p.detail = "the transfer of \"" + download->request().filename +
+                       "\" ended before a second DATA block (a one-block file, or no DATA at all)";
+            return p;
+        }
+        const auto& f = *r->foreign_tid;
+        const std::string sent = "ACK " + std::to_string(f.block) + " from port " + std::to_string(f.port) +
+                                 " (the transfer's port is " + std::to_string(p.client_port) + ") to " +
+                                 download->request().server.to_string() + ":" + std::to_string(f.server_tid) +
+                                 " after block " + std::to_string(f.blocks_before);
+        std::string answers;
+        bool proper = false;
+        for (const auto& a : f.answers) {
+            std::string t;
+            if (a.opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Error)) {
+                t = "ERROR " + std::to_string(a.value) + " \"" + a.message + "\"";
+            } else if (a.opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Data)) {
+                t = "DATA " + std::to_string(a.value);
+            } else {
+                t = "opcode " + std::to_string(a.opcode);
+            }
+            t += " from " + a.from_ip.to_string() + ":" + std::to_string(a.from_port);
+            answers += (answers.empty() ? "" : "; ") + t;
+            if (a.opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Error)) {
+                if (a.value == static_cast<std::uint16_t>(wire::TftpErrorCode::UnknownTid)) {
+                    proper = true;
+                } else {
+                    p.faults.push_back({"TFTP-012",
+                                        sent + ": answered " + t + "; the code for a packet from a foreign TID is 5",
+                                        false});
+                }
+            } else {
+                p.faults.push_back({"TFTP-005",
+                                    sent + ": answered " + t +
+                                        ": the server took the stray port for the transfer's; the TID pair is fixed",
+                                    false});
+            }
+        }
+        const std::string came = answers.empty() ? "no answer to that port (ignored)" : "answered " + answers;
+        std::string transfer;
+        if (r->status == TftpResult::Status::Complete) {
+            transfer = "the transfer went on to complete (" + std::to_string(r->blocks) + " blocks)";
+        } else if (r->status == TftpResult::Status::Running) {
+            transfer = "the transfer was still running when the run ended";
+        } else {
+            transfer = "the transfer ended: " + r->problem;
+            if (r->error_from_server || r->status == TftpResult::Status::Timeout) {
+                p.faults.push_back({"TFTP-005",
+                                    sent + ": " + came + ", and then " + transfer +
+                                        "; a packet from a foreign TID must not end the transfer",
+                                    true});
+            }
+        }
+        p.detail = sent + ": " + came + "; " + transfer;
+        if (!p.faults.empty()) {
+            p.result = ProbeResult::Fail;
+        } else if (r->status == TftpResult::Status::Complete || proper) {
+            p.result = ProbeResult::Pass;
+        }
+        return p;
+    }
+
+    void finalize_probes() {
+        out.probes.clear();
+        for (const auto& spec : probe_specs()) {
+            if (!probing(spec.probe)) continue;
+            switch (spec.probe) {
+                case Probe::NonPxeDiscover: out.probes.push_back(outcome_non_pxe()); break;
+                case Probe::ForeignServerId: out.probes.push_back(outcome_fsi()); break;
+                case Probe::Probe4011: out.probes.push_back(outcome_4011()); break;
+                case Probe::UnknownTftpOption: out.probes.push_back(outcome_unknown_option()); break;
+                case Probe::DuplicateAck: out.probes.push_back(outcome_duplicate_ack()); break;
+                case Probe::TftpForeignTid: out.probes.push_back(outcome_foreign_tid()); break;
+            }
+        }
     }
 
     // --- entry points ---------------------------------------------------------------
@@ -934,12 +1508,23 @@ struct PxeClient::Impl {
                     " for another client (chaddr " + m.client_mac().to_string() + ")");
             return;
         }
+        if (np_xid && m.xid == *np_xid) {
+            // An answer to the non-pxe-discover probe: kept for its verdict.
+            np_replies.push_back(probe_reply(now, d, m));
+            return;
+        }
+        if (fsi_xid && m.xid == *fsi_xid && state != &kForeignSid &&
+            (m.message_type() == DhcpMessageType::Ack || m.message_type() == DhcpMessageType::Nak)) {
+            // A late answer to the foreign-server-id REQUEST.
+            fsi_replies.push_back(probe_reply(now, d, m));
+            return;
+        }
         if (!state || tx_pending) {
             ignored(wire::to_string(m.message_type().value_or(DhcpMessageType{0})) + " from " + server_of(m, d) +
                     " in phase " + to_string(phase));
             return;
         }
-        const bool pxe_state = state == &kProxy || state == &kPxebs;
+        const bool pxe_state = state == &kProxy || state == &kPxebs || state == &kProbe4011;
         const std::uint32_t want = pxe_state ? pxe_xid : xid;
         if (m.xid != want) {
             ignored(wire::to_string(m.message_type().value_or(DhcpMessageType{0})) + " from " + server_of(m, d) +
@@ -951,7 +1536,9 @@ struct PxeClient::Impl {
 
     bool for_tftp(const link::Datagram& d) const {
         return (size_probe && d.dst_port == size_probe->client_port()) ||
-               (download && d.dst_port == download->client_port());
+               (download && d.dst_port == download->client_port()) ||
+               (download && download->request().foreign_tid_port != 0 &&
+                d.dst_port == download->request().foreign_tid_port);
     }
 };
 
@@ -966,6 +1553,12 @@ const PxeClient::Impl::StateDesc PxeClient::Impl::kProxy{
     &Impl::bootserver_schedule};
 const PxeClient::Impl::StateDesc PxeClient::Impl::kPxebs{
     "pxebs", ClientPhase::BootServer, &Impl::pxebs_tx, &Impl::pxe_rx, &Impl::pxe_expired,
+    &Impl::bootserver_schedule};
+const PxeClient::Impl::StateDesc PxeClient::Impl::kForeignSid{
+    "probe-foreign-server-id", ClientPhase::Requesting, &Impl::fsi_tx, &Impl::fsi_rx, &Impl::fsi_expired,
+    &Impl::fsi_schedule};
+const PxeClient::Impl::StateDesc PxeClient::Impl::kProbe4011{
+    "probe-4011", ClientPhase::ProxyRequest, &Impl::p4011_tx, &Impl::p4011_rx, &Impl::p4011_expired,
     &Impl::bootserver_schedule};
 
 PxeClient::PxeClient(ClientConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -984,6 +1577,23 @@ void PxeClient::start(TimePoint now) {
     i.round_start = now;
     i.out.started = now;
     i.xid = i.random32();
+    if (i.probing(Probe::NonPxeDiscover)) {
+        // A plain DHCP client from the same MAC first, with its own xid; the
+        // PXE boot starts one request timeout later, so the answers to the
+        // two are told apart by xid and time.
+        i.np_xid = i.random32();
+        i.np_sent = now;
+        const Micros wait = std::max(i.prof().request_timeouts.empty() ? Micros{}
+                                                                        : i.prof().request_timeouts.front(),
+                                     Micros{std::chrono::seconds(1)});
+        i.start = now + wait;
+        i.round_start = i.start;
+        wire::DhcpMessage m = i.build(Impl::Kind::Discover, now, true);
+        m.xid = *i.np_xid;
+        i.broadcast(m);
+        i.enter(Impl::kDiscover, now, i.start);
+        return;
+    }
     i.enter(Impl::kDiscover, now);
 }
 
@@ -994,7 +1604,9 @@ void PxeClient::on_datagram(TimePoint now, const link::Datagram& d) {
         // After Done too: the download may still be dallying.
         if (i.size_probe) i.size_probe->on_datagram(now, d);
         if (i.download) i.download->on_datagram(now, d);
+        const bool ended = i.phase == ClientPhase::Done || i.phase == ClientPhase::Failed;
         i.check_tftp(now);
+        if (ended && !i.cfg.probes.empty()) i.finalize_probes();  // a late answer to a probe
         return;
     }
     const bool from_server_port = d.src_port == kDhcpServerPort || d.src_port == kPxePort;
@@ -1041,6 +1653,7 @@ void PxeClient::abort(TimePoint now) {
     i.download_handled = true;
     if (i.phase == ClientPhase::Done || i.phase == ClientPhase::Failed) {
         if (i.bound() && !i.out.released && i.cfg.release) i.release();
+        i.finalize_probes();
         return;
     }
     i.fail(now, "aborted in phase " + to_string(i.phase));

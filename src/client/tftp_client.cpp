@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <utility>
 
 namespace pxecheck::client {
@@ -95,7 +96,16 @@ struct TftpClient::State {
     std::optional<TimePoint> dally_until;
     std::uint16_t final_block = 0;
     std::vector<link::Datagram> out;
+    /// Arrival of the latest in-order blocks, to time repeats (duplicate-ack).
+    std::deque<std::pair<std::uint16_t, TimePoint>> recent;
 };
+
+namespace {
+/// In-order blocks whose arrival time is kept for timing repeats.
+constexpr std::size_t kRecentBlocks = 64;
+/// Provoked repeats listed by block number; the rest are only counted.
+constexpr std::size_t kMaxProvokedBlocks = 16;
+}  // namespace
 
 TftpClient::TftpClient(TftpRequest request)
     : request_(std::move(request)), state_(std::make_shared<State>()) {}
@@ -167,6 +177,7 @@ void TftpClient::start(TimePoint now) {
     s.last_sent_what = "RRQ";
     s.out.push_back(s.last_sent);
     s.deadline = now + s.timeout;
+    result_.first_port = s.port;
 }
 
 void TftpClient::abort(TimePoint now, std::string_view reason) {
@@ -237,6 +248,20 @@ void TftpClient::on_timer(TimePoint now) {
 
 void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
     State& s = *state_;
+    if (result_.foreign_tid && d.dst_port == result_.foreign_tid->port && d.dst_ip == request_.client_ip) {
+        // An answer to the tftp-foreign-tid probe's stray ACK: recorded,
+        // never answered (that port has no transfer to speak for).
+        const TftpPacket p = wire::decode_tftp(d.payload).pkt;
+        TftpStrayAnswer a;
+        a.opcode = p.opcode;
+        a.value = p.opcode == static_cast<std::uint16_t>(TftpOpcode::Error) ? p.error_code : p.block;
+        a.message = p.error_message;
+        a.from_ip = d.src_ip;
+        a.from_port = d.src_port;
+        a.at = now;
+        if (result_.foreign_tid->answers.size() < 16) result_.foreign_tid->answers.push_back(std::move(a));
+        return;
+    }
     if (d.dst_port != s.port || d.dst_ip != request_.client_ip) return;
     if (s.phase == State::Phase::Idle || s.phase == State::Phase::Finished) return;
 
@@ -272,6 +297,41 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
         s.retries = 0;
         s.timeout = s.initial;
     };
+    // A DATA block that came again: with doubled ACKs, one that follows its
+    // first copy too closely for a timeout was provoked by the duplicate.
+    auto note_repeat = [&](std::uint16_t block) {
+        if (!request_.duplicate_acks) return;
+        const auto it = std::find_if(s.recent.rbegin(), s.recent.rend(),
+                                     [&](const auto& r) { return r.first == block; });
+        if (it == s.recent.rend()) return;
+        const Micros gap = std::chrono::duration_cast<Micros>(now - it->second);
+        if (gap >= kProvokedGap) return;
+        if (result_.provoked_repeats == 0) result_.first_provoked_gap = gap;
+        ++result_.provoked_repeats;
+        if (result_.provoked_blocks.size() < kMaxProvokedBlocks) result_.provoked_blocks.push_back(block);
+    };
+    // The ACK of a new DATA block; doubled for duplicate-ack (lockstep only:
+    // RFC 7440 lets a windowed sender restart after any ACK of an earlier
+    // block, so there a duplicate proves nothing), then the stray ACK of
+    // tftp-foreign-tid once.
+    auto ack_data = [&](std::uint16_t block, bool last) {
+        send_ack(block);
+        if (request_.duplicate_acks && result_.windowsize == 1 && result_.provoked_repeats == 0) {
+            s.out.push_back(s.last_sent);
+            ++result_.duplicate_acks_sent;
+        }
+        if (request_.foreign_tid_port != 0 && !result_.foreign_tid && !last &&
+            request_.foreign_tid_port != s.port) {
+            TftpResult::ForeignTid f;
+            f.port = request_.foreign_tid_port;
+            f.block = block;
+            f.server_tid = *s.server_port;
+            f.blocks_before = result_.blocks;
+            f.sent_at = now;
+            result_.foreign_tid = f;
+            s.out.push_back(make_datagram(request_, f.port, request_.server, *s.server_port, wire::make_ack(block)));
+        }
+    };
     auto finish = [&](TftpResult::Status st, std::string problem) {
         result_.status = st;
         result_.problem = std::move(problem);
@@ -289,6 +349,7 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
     };
 
     if (s.phase == State::Phase::Dallying) {
+        if (*op == TftpOpcode::Data) note_repeat(pkt.block);
         if (*op == TftpOpcode::Data && pkt.block == s.final_block) {
             // Our last ACK was lost: the server sent the last block again.
             ++result_.duplicate_blocks;
@@ -302,6 +363,13 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
     if (first_answer) {
         s.server_port = d.src_port;
         result_.server_tid = d.src_port;
+        if (!result_.first_answer) {
+            result_.first_answer = pkt.opcode;
+            if (*op == TftpOpcode::Error) {
+                result_.first_error_code = pkt.error_code;
+                result_.first_error_message = pkt.error_message;
+            }
+        }
     }
 
     switch (*op) {
@@ -439,11 +507,13 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
                 ++result_.blocks;
                 ++s.in_window;
                 s.gap_acked = false;
+                s.recent.emplace_back(pkt.block, now);
+                if (s.recent.size() > kRecentBlocks) s.recent.pop_front();
                 progress();
                 if (pkt.data.size() < result_.blksize) {
                     // The short block ends the file (RFC 1350 §6); a window
                     // that ends early is acknowledged the same way (RFC 7440).
-                    send_ack(pkt.block);
+                    ack_data(pkt.block, true);
                     result_.status = TftpResult::Status::Complete;
                     result_.finished = now;
                     s.phase = State::Phase::Dallying;
@@ -454,7 +524,7 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
                 }
                 if (s.in_window >= result_.windowsize) {
                     s.in_window = 0;
-                    send_ack(pkt.block);
+                    ack_data(pkt.block, false);
                 } else {
                     s.deadline = now + s.timeout;
                 }
@@ -473,6 +543,7 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
             }
             // An old block again.
             ++result_.duplicate_blocks;
+            note_repeat(pkt.block);
             if (pkt.block == s.last_inorder && s.in_window == 0 && s.last_ack == pkt.block) {
                 // The server did not get our ACK of it and resent: ACK again.
                 // (A duplicate ACK never makes a server resend: RFC 1123

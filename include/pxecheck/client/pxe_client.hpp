@@ -23,6 +23,7 @@
 
 #include "pxecheck/base/addr.hpp"
 #include "pxecheck/base/clock.hpp"
+#include "pxecheck/client/probes.hpp"
 #include "pxecheck/client/profile.hpp"
 #include "pxecheck/client/tftp_client.hpp"
 #include "pxecheck/link/datagram.hpp"
@@ -48,6 +49,8 @@ struct ClientConfig {
     std::vector<std::pair<std::uint8_t, Bytes>> option_overrides;
     /// Total time before giving up on DHCP (all DISCOVER retries).
     Micros dhcp_give_up{std::chrono::seconds(60)};
+    /// Active checks to provoke (see probes.hpp); none by default.
+    std::vector<Probe> probes;
 };
 
 /// Where the NIC is, in the order a boot goes.
@@ -112,6 +115,9 @@ struct ClientOutcome {
     std::size_t requests_sent = 0;
     /// The xid of the DHCP exchange that got the lease (or the last one).
     std::uint32_t xid = 0;
+    /// One per probe of ClientConfig::probes, in boot order, once the client
+    /// is done (Done or Failed).
+    std::vector<ProbeOutcome> probes;
 };
 
 class PxeClient {

@@ -65,6 +65,27 @@ struct TftpRequest {
     bool size_probe = false;
     std::string size_probe_message = "User aborted the transfer";  ///< EDK2's text
     std::string mode = "octet";
+
+    // --- added with the probes (--probe) --------------------------------------
+    /// duplicate-ack (TFTP-009): once the transfer is known to be lockstep
+    /// (windowsize 1), ACK every new DATA block twice, back to back, until a
+    /// resend provoked by a duplicate shows up (then the point is made and
+    /// the doubling stops, so a buggy server's traffic does not grow).
+    bool duplicate_acks = false;
+    /// tftp-foreign-tid (TFTP-005): right after the first ACK of a DATA block
+    /// that is not the last, send that ACK once more from this port to the
+    /// server's TID, and record what comes back to it. 0: never.
+    std::uint16_t foreign_tid_port = 0;
+};
+
+/// A packet that came to the tftp-foreign-tid probe's port.
+struct TftpStrayAnswer {
+    std::uint16_t opcode = 0;
+    std::uint16_t value = 0;   ///< DATA/ACK block, ERROR code
+    std::string message;       ///< ERROR text
+    Ipv4Addr from_ip;
+    std::uint16_t from_port = 0;
+    TimePoint at{};
 };
 
 struct TftpResult {
@@ -95,6 +116,32 @@ struct TftpResult {
     /// Who ended the transfer when it failed: the server sent ERROR (true),
     /// or we did (timeout, option refusal, abort).
     bool error_from_server = false;
+
+    // --- added with the probes (--probe) --------------------------------------
+    /// The server's answer to the first RRQ, before any retry without
+    /// options: opcode (DATA 3, ERROR 5, OACK 6), and for ERROR its code and
+    /// text. The OACK itself is `oack`.
+    std::optional<std::uint16_t> first_answer;
+    std::uint16_t first_error_code = 0;
+    std::string first_error_message;
+    std::uint16_t first_port = 0;          ///< the port the first RRQ went from
+    /// duplicate-ack: second copies of ACKs sent, and the DATA blocks that
+    /// came again within kProvokedGap of their first copy while ACKs were
+    /// doubled (a resend answering the duplicate, not a timeout).
+    std::uint32_t duplicate_acks_sent = 0;
+    std::uint32_t provoked_repeats = 0;
+    std::vector<std::uint16_t> provoked_blocks;  ///< the first few
+    Micros first_provoked_gap{};
+    /// tftp-foreign-tid: the stray ACK (when it was sent) and what came back.
+    struct ForeignTid {
+        std::uint16_t port = 0;        ///< the second port
+        std::uint16_t block = 0;       ///< the block number of the stray ACK
+        std::uint16_t server_tid = 0;  ///< where it went
+        std::uint64_t blocks_before = 0;
+        TimePoint sent_at{};
+        std::vector<TftpStrayAnswer> answers;
+    };
+    std::optional<ForeignTid> foreign_tid;
 };
 
 std::string to_string(TftpResult::Status s);
@@ -110,6 +157,10 @@ public:
     [[nodiscard]] const TftpResult& result() const { return result_; }
     [[nodiscard]] bool done() const { return result_.status != TftpResult::Status::Running; }
     [[nodiscard]] const TftpRequest& request() const { return request_; }
+    /// A repeat of a DATA block sooner than this after its first copy cannot
+    /// be a timeout resend (RFC 2349 timeouts are whole seconds, servers'
+    /// defaults 1 s or more): with duplicate_acks it counts as provoked.
+    static constexpr Micros kProvokedGap{std::chrono::milliseconds(500)};
 
     /// The port the client uses now (client_port, or the next one after a
     /// retry without options).

@@ -1,5 +1,7 @@
 #include "pxecheck/scenario/replay_run.hpp"
 
+#include <algorithm>
+
 #include "pxecheck/analyze/hash.hpp"
 #include "pxecheck/link/pcap_file.hpp"
 
@@ -87,8 +89,21 @@ Result<ReplaySource> load_replay_source(const std::string& path, const std::opti
                                 base.name + "\" profile does");
     } else {
         const auto& download = src.trace.transfers[bt.back()];
+        // A size query asks tsize and is ended by the client (ERROR 8 after
+        // the OACK, or a new RRQ at once); a first request the server refused
+        // (file not found, then a retry) is not one.
         const analyze::TftpTransfer* probe = nullptr;
-        if (bt.size() >= 2 && !src.trace.transfers[bt.front()].complete) probe = &src.trace.transfers[bt.front()];
+        if (bt.size() >= 2) {
+            const auto& first = src.trace.transfers[bt.front()];
+            const bool asks_tsize = std::any_of(first.requested.begin(), first.requested.end(),
+                                                [](const wire::TftpOption& o) {
+                                                    std::string n = o.name;
+                                                    for (char& c : n) c = static_cast<char>(c | 0x20);
+                                                    return n == "tsize";
+                                                });
+            const bool server_refused = first.error && !first.error->from_client;
+            if (!first.complete && asks_tsize && !server_refused) probe = &first;
+        }
         client::apply_captured_rrq(src.nic.config.profile, download.requested, probe ? &probe->requested : nullptr,
                                    src.nic.notes);
     }

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -14,20 +16,13 @@ namespace {
 constexpr std::uint16_t kDhcpServerPort = 67;
 constexpr std::uint16_t kDhcpClientPort = 68;
 constexpr std::uint16_t kBootServerPort = 4011;
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
 bool is_dhcp_port(std::uint16_t p) { return p == kDhcpServerPort || p == kDhcpClientPort; }
 
 /// A transfer is named by the client's address and port and the server's
 /// address: the server's port (its TID) is learned from its first answer.
 using TransferKey = std::tuple<std::uint32_t, std::uint16_t, std::uint32_t>;
-
-struct TransferState {
-    std::size_t index = 0;      ///< into transfers
-    std::uint16_t last_block = 0;
-    bool any_data = false;
-    bool finished = false;      ///< final block, ERROR: later packets are still recorded
-    std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
-};
 
 }  // namespace
 
@@ -59,18 +54,60 @@ const ClientSession* Trace::session(const MacAddr& mac) const {
     return nullptr;
 }
 
+// Each client's session is built apart, with its own frames and transfers,
+// so that a complete session can be cut out whole (streaming) and the whole
+// trace is their merge in arrival order (finish() without streaming).
 struct TraceBuilder::Impl {
-    Trace trace;
+    /// One client's session while it is built (or the frames of no session).
+    struct Live {
+        ClientSession session;               ///< indices into frames and transfers below
+        std::vector<Frame> frames;           ///< its kept frames, in arrival order
+        std::vector<std::uint64_t> frame_order;     ///< arrival rank of each frame
+        std::vector<TftpTransfer> transfers;
+        std::vector<std::uint64_t> transfer_order;  ///< creation rank of each transfer
+        std::vector<TransferKey> keys;       ///< open_transfers entries it made
+        std::uint64_t order = 0;             ///< creation rank: first appearance
+        std::int64_t last_ns = 0;            ///< time of its latest frame
+        std::size_t unfinished = 0;          ///< transfers with no final block or ERROR yet
+    };
+
+    struct TransferState {
+        Live* owner = nullptr;
+        std::size_t index = 0;      ///< into owner->transfers
+        std::uint16_t last_block = 0;
+        bool any_data = false;
+        bool finished = false;      ///< final block, ERROR: later packets are still recorded
+        std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
+    };
+
+    Trace trace;  ///< the capture's description (the kept content lives in `live`)
     link::Reassembler reassembler;
     std::size_t next_number = 1;
+    std::uint64_t next_order = 0;
     std::map<TransferKey, TransferState> open_transfers;
-    std::unordered_map<MacAddr, std::size_t> session_by_mac;
+    std::unordered_map<MacAddr, std::unique_ptr<Live>> live;
+    Live orphans;  ///< kept frames of no session (BOOTP without a header, malformed frames)
     std::unordered_map<Ipv4Addr, MacAddr> mac_by_ip;  ///< learned from DHCP
+    std::size_t held_frames = 0;
 
-    ClientSession& session_for(const MacAddr& mac) {
-        auto [it, inserted] = session_by_mac.try_emplace(mac, trace.sessions.size());
-        if (inserted) trace.sessions.push_back(ClientSession{mac, {}, {}, {}, {}});
-        return trace.sessions[it->second];
+    /// The frame being added: its bytes are copied only if it is kept.
+    ByteView current_raw;
+    bool attached = false;  ///< the current frame went to a session or the orphans
+
+    // Streaming.
+    SessionSink sink;
+    StreamOptions stream_options;
+    std::int64_t next_expiry_check = std::numeric_limits<std::int64_t>::min();
+    std::int64_t next_fragment_check = std::numeric_limits<std::int64_t>::min();
+
+    Live& session_for(const MacAddr& mac) {
+        auto [it, inserted] = live.try_emplace(mac);
+        if (inserted) {
+            it->second = std::make_unique<Live>();
+            it->second->session.mac = mac;
+            it->second->order = next_order++;
+        }
+        return *it->second;
     }
 
     static void note_address(ClientSession& s, Ipv4Addr ip) {
@@ -79,13 +116,44 @@ struct TraceBuilder::Impl {
             s.addresses.push_back(ip);
     }
 
+    /// The session saw traffic now.
+    void touch(Live& l, std::int64_t time_ns) {
+        l.last_ns = std::max(l.last_ns, time_ns);
+        attached = true;
+    }
+    /// Keeps \p f in \p l; returns its index there.
+    std::size_t keep(Live& l, Frame&& f) {
+        if (f.raw.empty()) f.raw.assign(current_raw.begin(), current_raw.end());
+        touch(l, f.time_ns);
+        l.frames.push_back(std::move(f));
+        l.frame_order.push_back(next_order++);
+        ++held_frames;
+        return l.frames.size() - 1;
+    }
+    void keep_orphan(Frame&& f) {
+        keep(orphans, std::move(f));
+        if (sink && orphans.frames.size() >= std::max<std::size_t>(stream_options.max_orphan_frames, 1))
+            flush_orphans();
+    }
+
     void add_frame(std::size_t number, std::int64_t time_ns, ByteView data, std::uint32_t orig_len);
     void add_udp(Frame&& f);
     void add_dhcp(Frame&& f, Protocol proto);
-    bool add_tftp(Frame& f);
+    /// The session whose transfer \p f belongs to (nullptr: not TFTP we know of).
+    Live* add_tftp(Frame& f);
     void add_arp(Frame&& f);
+    void mark_finished(TransferState& st);
     void close_transfer(TransferState& st);
     void finish_transfers();
+
+    [[nodiscard]] Trace piece_header() const;
+    [[nodiscard]] bool complete(const Live& l, std::int64_t now) const;
+    void expire(std::int64_t now);
+    void expire_fragments(std::int64_t now);
+    void flush(const MacAddr& mac);
+    void flush_orphans();
+    void flush_all();
+    void merge_into_trace();
 };
 
 TraceBuilder::TraceBuilder(std::string source, int linktype) : impl_(new Impl) {
@@ -109,21 +177,32 @@ void TraceBuilder::add(std::int64_t time_ns, ByteView data) {
 
 void TraceBuilder::add_source_anomaly(Anomaly a) { impl_->trace.source_anomalies.push_back(std::move(a)); }
 
+void TraceBuilder::stream(SessionSink sink, StreamOptions options) {
+    impl_->sink = std::move(sink);
+    impl_->stream_options = options;
+}
+
+std::size_t TraceBuilder::live_sessions() const { return impl_->live.size(); }
+std::size_t TraceBuilder::live_frames() const { return impl_->held_frames; }
+std::size_t TraceBuilder::pending_fragments() const { return impl_->reassembler.pending(); }
+
 void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, ByteView data,
                                    std::uint32_t orig_len) {
     if (trace.total_frames == 0 || time_ns < trace.first_time_ns) trace.first_time_ns = time_ns;
     if (trace.total_frames == 0 || time_ns > trace.last_time_ns) trace.last_time_ns = time_ns;
     ++trace.total_frames;
+    expire_fragments(trace.last_time_ns);
     auto decoded = link::decode_frame(trace.linktype, data);
     Frame f;
     f.number = number;
     f.time_ns = time_ns;
     f.src_mac = decoded.src_mac;
     f.dst_mac = decoded.dst_mac;
-    f.vlans = decoded.vlans;
+    f.vlans = std::move(decoded.vlans);
     f.anomalies = std::move(decoded.anomalies);
     f.original_length = orig_len ? orig_len : static_cast<std::uint32_t>(data.size());
-    f.raw.assign(data.begin(), data.end());
+    current_raw = data;
+    attached = false;
 
     switch (decoded.kind) {
         case link::DecodedFrame::Kind::Udp:
@@ -132,7 +211,7 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
             break;
         case link::DecodedFrame::Kind::Fragment:
             if (decoded.fragment) {
-                auto whole = reassembler.add(*decoded.fragment, f.anomalies);
+                auto whole = reassembler.add(*decoded.fragment, f.anomalies, time_ns);
                 if (whole) {
                     f.udp = std::move(whole);
                     add_udp(std::move(f));
@@ -148,12 +227,16 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
             // and reports show them as evidence of a broken packet.
             if (!f.anomalies.empty()) {
                 f.protocol = Protocol::Other;
-                trace.frames.push_back(std::move(f));
+                keep_orphan(std::move(f));
             }
             break;
         default:
             break;
     }
+    current_raw = {};
+    // Reclaim only when something was just held: frames kept by nobody do
+    // not grow memory, and a lone client is not cut by its own silence.
+    if (attached) expire(trace.last_time_ns);
 }
 
 void TraceBuilder::Impl::add_udp(Frame&& f) {
@@ -162,12 +245,14 @@ void TraceBuilder::Impl::add_udp(Frame&& f) {
         add_dhcp(std::move(f), Protocol::BootServer);
     } else if (is_dhcp_port(u.src_port) && is_dhcp_port(u.dst_port)) {
         add_dhcp(std::move(f), Protocol::Dhcp);
-    } else if (add_tftp(f)) {
+    } else if (Live* owner = add_tftp(f)) {
         // DATA and ACK are summarised in the transfer; everything else stays.
         const auto op = f.tftp ? f.tftp->opcode : 0;
         if (op != static_cast<std::uint16_t>(wire::TftpOpcode::Data) &&
             op != static_cast<std::uint16_t>(wire::TftpOpcode::Ack)) {
-            trace.frames.push_back(std::move(f));
+            keep(*owner, std::move(f));
+        } else {
+            touch(*owner, f.time_ns);
         }
     }
 }
@@ -177,7 +262,7 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
     for (auto& a : decoded.anomalies) f.anomalies.push_back(std::move(a));
     f.protocol = proto;
     if (!decoded.header_complete) {
-        trace.frames.push_back(std::move(f));
+        keep_orphan(std::move(f));
         return;
     }
     f.dhcp = std::move(decoded.msg);
@@ -188,7 +273,8 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
     MacAddr mac = (m.htype == 1 && m.hlen == 6) ? m.client_mac()
                   : f.direction == Direction::FromClient ? f.src_mac
                                                          : f.dst_mac;
-    auto& s = session_for(mac);
+    auto& l = session_for(mac);
+    auto& s = l.session;
     auto type = m.message_type();
     if (f.direction == Direction::FromClient) {
         f.stage = client_stage(m);
@@ -196,7 +282,7 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
         if (no_vendor_class &&
             (type == wire::DhcpMessageType::Decline || type == wire::DhcpMessageType::Release)) {
             for (auto it = s.dhcp_frames.rbegin(); it != s.dhcp_frames.rend(); ++it) {
-                const Frame& prev = trace.frames[*it];
+                const Frame& prev = l.frames[*it];
                 if (prev.direction == Direction::FromClient && prev.dhcp && prev.dhcp->xid == m.xid && prev.stage) {
                     f.stage = prev.stage;
                     break;
@@ -204,7 +290,6 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
             }
         }
     }
-    s.dhcp_frames.push_back(trace.frames.size());
     if (f.direction == Direction::ToClient && type == wire::DhcpMessageType::Ack) {
         note_address(s, m.yiaddr);
         if (!m.yiaddr.is_zero()) mac_by_ip[m.yiaddr] = mac;
@@ -213,10 +298,10 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
         note_address(s, m.ciaddr);
         mac_by_ip[m.ciaddr] = mac;
     }
-    trace.frames.push_back(std::move(f));
+    s.dhcp_frames.push_back(keep(l, std::move(f)));
 }
 
-bool TraceBuilder::Impl::add_tftp(Frame& f) {
+TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
     const auto& u = *f.udp;
     auto decoded = wire::decode_tftp(u.payload);
     const std::uint16_t opcode = decoded.pkt.opcode;
@@ -233,7 +318,8 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
         // A repeated identical request before any answer is a retransmission
         // of the same transfer; anything else starts a new transfer.
         if (client_side) {
-            auto& t = trace.transfers[it->second.index];
+            Live* owner = it->second.owner;
+            auto& t = owner->transfers[it->second.index];
             if (t.server_tid == 0 && t.filename == decoded.pkt.filename) {
                 t.events.push_back({f.number, f.time_ns, true, opcode, 0, 0, u.src_port, u.dst_port});
                 t.end_ns = f.time_ns;
@@ -241,7 +327,7 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
                 f.direction = Direction::FromClient;
                 for (auto& a : decoded.anomalies) f.anomalies.push_back(std::move(a));
                 f.tftp = std::move(decoded.pkt);
-                return true;
+                return owner;
             }
             close_transfer(it->second);
             open_transfers.erase(it);
@@ -259,23 +345,27 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
         t.requested = decoded.pkt.options;
         t.request_frame = f.number;
         t.start_ns = t.end_ns = f.time_ns;
+        auto& l = session_for(t.client_mac);
         TransferState st;
-        st.index = trace.transfers.size();
-        auto& s = session_for(t.client_mac);
-        s.transfers.push_back(st.index);
-        note_address(s, u.src_ip);
-        trace.transfers.push_back(std::move(t));
+        st.owner = &l;
+        st.index = l.transfers.size();
+        l.session.transfers.push_back(st.index);
+        note_address(l.session, u.src_ip);
+        l.transfers.push_back(std::move(t));
+        l.transfer_order.push_back(next_order++);
+        l.keys.push_back(from_client);
+        ++l.unfinished;
         open_transfers[from_client] = std::move(st);
         f.protocol = Protocol::Tftp;
         f.direction = Direction::FromClient;
         for (auto& a : decoded.anomalies) f.anomalies.push_back(std::move(a));
         f.tftp = std::move(decoded.pkt);
-        return true;
+        return &l;
     }
-    if (it == open_transfers.end()) return false;  // not TFTP we know of
+    if (it == open_transfers.end()) return nullptr;  // not TFTP we know of
 
     auto& st = it->second;
-    auto& t = trace.transfers[st.index];
+    auto& t = st.owner->transfers[st.index];
     const bool from_client_side = client_side;
     f.protocol = Protocol::Tftp;
     f.direction = from_client_side ? Direction::FromClient : Direction::ToClient;
@@ -306,7 +396,7 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
                 t.bytes += ev.size;
                 if (ev.size < t.blksize) {
                     t.complete = true;
-                    st.finished = true;
+                    mark_finished(st);
                 }
             } else if (from_tid && st.any_data && p.block == st.last_block) {
                 ++t.retransmissions;
@@ -334,7 +424,7 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
             if (t.server_tid == 0 || server_port == t.server_tid) {
                 if (!t.error)
                     t.error = TftpTransfer::ErrorInfo{p.error_code, p.error_message, f.number, from_client_side};
-                st.finished = true;
+                mark_finished(st);
             }
             break;
         }
@@ -342,8 +432,8 @@ bool TraceBuilder::Impl::add_tftp(Frame& f) {
             break;
     }
     t.events.push_back(ev);
-    f.tftp = p;
-    return true;
+    f.tftp = std::move(decoded.pkt);
+    return st.owner;
 }
 
 void TraceBuilder::Impl::add_arp(Frame&& f) {
@@ -352,19 +442,25 @@ void TraceBuilder::Impl::add_arp(Frame&& f) {
     // a master resolving the client, conflicts); the rest is segment noise.
     auto relevant_ip = [&](Ipv4Addr ip) { return mac_by_ip.count(ip) != 0; };
     MacAddr owner;
-    if (session_by_mac.count(a.sender_mac)) owner = a.sender_mac;
+    if (live.count(a.sender_mac)) owner = a.sender_mac;
     else if (relevant_ip(a.sender_ip)) owner = mac_by_ip[a.sender_ip];
     else if (relevant_ip(a.target_ip)) owner = mac_by_ip[a.target_ip];
     else return;
     f.protocol = Protocol::Arp;
     f.direction = a.sender_mac == owner ? Direction::FromClient : Direction::ToClient;
-    auto& s = session_for(owner);
-    s.arp_frames.push_back(trace.frames.size());
-    trace.frames.push_back(std::move(f));
+    auto& l = session_for(owner);
+    l.session.arp_frames.push_back(keep(l, std::move(f)));
+}
+
+void TraceBuilder::Impl::mark_finished(TransferState& st) {
+    if (st.finished) return;
+    st.finished = true;
+    if (st.owner->unfinished) --st.owner->unfinished;
 }
 
 void TraceBuilder::Impl::close_transfer(TransferState& st) {
-    auto& t = trace.transfers[st.index];
+    mark_finished(st);
+    auto& t = st.owner->transfers[st.index];
     if (st.any_data && !t.payload_missing && t.sha256.empty()) t.sha256 = st.hash->finish();
 }
 
@@ -373,8 +469,154 @@ void TraceBuilder::Impl::finish_transfers() {
     open_transfers.clear();
 }
 
+// --- streaming ------------------------------------------------------------------
+
+Trace TraceBuilder::Impl::piece_header() const {
+    Trace piece;
+    piece.source = trace.source;
+    piece.linktype = trace.linktype;
+    piece.total_frames = trace.total_frames;
+    piece.first_time_ns = trace.first_time_ns;
+    piece.last_time_ns = trace.last_time_ns;
+    return piece;
+}
+
+bool TraceBuilder::Impl::complete(const Live& l, std::int64_t now) const {
+    const std::int64_t idle = now - l.last_ns;
+    const std::int64_t horizon = std::max<std::int64_t>(stream_options.idle_horizon_ns, 0);
+    if (idle <= horizon) return false;
+    return l.unfinished == 0 || idle > std::max(horizon, stream_options.open_transfer_grace_ns);
+}
+
+void TraceBuilder::Impl::expire(std::int64_t now) {
+    if (!sink || now < next_expiry_check) return;
+    // A scan per second of capture time at most (every frame for a
+    // horizon under a second): sessions leave at most a second late.
+    next_expiry_check = now + std::clamp<std::int64_t>(stream_options.idle_horizon_ns, 0, kNsPerSecond);
+    std::vector<std::pair<std::uint64_t, MacAddr>> done;
+    for (const auto& [mac, l] : live)
+        if (complete(*l, now)) done.emplace_back(l->order, mac);
+    std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [order, mac] : done) flush(mac);
+    if (!orphans.frames.empty() && now - orphans.last_ns > std::max<std::int64_t>(stream_options.idle_horizon_ns, 0))
+        flush_orphans();
+}
+
+void TraceBuilder::Impl::expire_fragments(std::int64_t now) {
+    if (now < next_fragment_check) return;
+    next_fragment_check = now + kNsPerSecond;
+    if (reassembler.pending() == 0) return;
+    // Incomplete datagrams leave like evicted ones: without a frame to carry
+    // their anomaly (the whole-trace and streaming paths agree on this).
+    Anomalies dropped;
+    reassembler.expire(now - stream_options.fragment_timeout_ns, dropped);
+}
+
+void TraceBuilder::Impl::flush(const MacAddr& mac) {
+    auto found = live.find(mac);
+    if (found == live.end()) return;
+    std::unique_ptr<Live> l = std::move(found->second);
+    live.erase(found);
+    for (const auto& key : l->keys) {
+        auto it = open_transfers.find(key);
+        if (it == open_transfers.end() || it->second.owner != l.get()) continue;
+        close_transfer(it->second);
+        open_transfers.erase(it);
+    }
+    // Later frames to its addresses are no longer this client's.
+    for (auto ip : l->session.addresses) {
+        auto it = mac_by_ip.find(ip);
+        if (it != mac_by_ip.end() && it->second == mac) mac_by_ip.erase(it);
+    }
+    held_frames -= l->frames.size();
+    Trace piece = piece_header();
+    piece.frames = std::move(l->frames);
+    piece.transfers = std::move(l->transfers);
+    piece.sessions.push_back(std::move(l->session));
+    l.reset();
+    sink(std::move(piece));
+}
+
+void TraceBuilder::Impl::flush_orphans() {
+    if (orphans.frames.empty()) return;
+    held_frames -= orphans.frames.size();
+    Trace piece = piece_header();
+    piece.frames = std::move(orphans.frames);
+    orphans = Live{};
+    sink(std::move(piece));
+}
+
+void TraceBuilder::Impl::flush_all() {
+    std::vector<std::pair<std::uint64_t, MacAddr>> rest;
+    for (const auto& [mac, l] : live) rest.emplace_back(l->order, mac);
+    std::sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [order, mac] : rest) flush(mac);
+    flush_orphans();
+}
+
+// --- whole trace ----------------------------------------------------------------
+
+void TraceBuilder::Impl::merge_into_trace() {
+    finish_transfers();
+    std::vector<Live*> sessions;
+    for (auto& [mac, l] : live) sessions.push_back(l.get());
+    std::sort(sessions.begin(), sessions.end(), [](const Live* a, const Live* b) { return a->order < b->order; });
+
+    // Frames and transfers in the order they arrived, as one list each.
+    struct Ref {
+        std::uint64_t order;
+        Live* owner;
+        std::size_t index;
+    };
+    std::vector<Ref> frames, transfers;
+    frames.reserve(held_frames);
+    auto collect = [&](Live* l) {
+        for (std::size_t i = 0; i < l->frames.size(); ++i) frames.push_back({l->frame_order[i], l, i});
+        for (std::size_t i = 0; i < l->transfers.size(); ++i) transfers.push_back({l->transfer_order[i], l, i});
+    };
+    for (Live* l : sessions) collect(l);
+    collect(&orphans);
+    auto by_order = [](const Ref& a, const Ref& b) { return a.order < b.order; };
+    std::sort(frames.begin(), frames.end(), by_order);
+    std::sort(transfers.begin(), transfers.end(), by_order);
+
+    std::unordered_map<const Live*, std::vector<std::size_t>> frame_at, transfer_at;
+    for (Live* l : sessions) {
+        frame_at[l].resize(l->frames.size());
+        transfer_at[l].resize(l->transfers.size());
+    }
+    frame_at[&orphans].resize(orphans.frames.size());
+    trace.frames.reserve(frames.size());
+    for (const auto& r : frames) {
+        frame_at[r.owner][r.index] = trace.frames.size();
+        trace.frames.push_back(std::move(r.owner->frames[r.index]));
+    }
+    trace.transfers.reserve(transfers.size());
+    for (const auto& r : transfers) {
+        transfer_at[r.owner][r.index] = trace.transfers.size();
+        trace.transfers.push_back(std::move(r.owner->transfers[r.index]));
+    }
+    trace.sessions.reserve(sessions.size());
+    for (Live* l : sessions) {
+        ClientSession s = std::move(l->session);
+        const auto& fa = frame_at[l];
+        const auto& ta = transfer_at[l];
+        for (auto& i : s.dhcp_frames) i = fa[i];
+        for (auto& i : s.arp_frames) i = fa[i];
+        for (auto& i : s.transfers) i = ta[i];
+        trace.sessions.push_back(std::move(s));
+    }
+    live.clear();
+    orphans = Live{};
+    held_frames = 0;
+}
+
 Trace TraceBuilder::finish() && {
-    impl_->finish_transfers();
+    if (impl_->sink) {
+        impl_->flush_all();
+    } else {
+        impl_->merge_into_trace();
+    }
     return std::move(impl_->trace);
 }
 

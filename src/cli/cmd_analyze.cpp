@@ -13,6 +13,7 @@
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/link/pcap_file.hpp"
 #include "pxecheck/report/report.hpp"
+#include "pxecheck/report/streaming.hpp"
 
 namespace pxecheck::cli {
 
@@ -29,6 +30,8 @@ struct AnalyzeOptions {
     bool strict = false;
     bool verbose = false;
     bool quiet = false;
+    double idle_horizon = 120;  ///< seconds of capture time
+    bool whole_trace = false;
 };
 
 /// A --since/--until bound: seconds after the first frame ("90", "+1.5") or
@@ -66,6 +69,22 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     std::optional<MacAddr> only_mac;
     if (!o.mac.empty() && !(only_mac = MacAddr::parse(o.mac)))
         return fmt::print(stderr, "pxecheck analyze: --mac \"{}\" is not a MAC address\n", o.mac), kExitUsage;
+    if (!(o.idle_horizon >= 0 && o.idle_horizon < 1e9))
+        return fmt::print(stderr, "pxecheck analyze: --idle-horizon {} is not a number of seconds >= 0\n", o.idle_horizon),
+               kExitUsage;
+
+    // Streaming (the default): each client's session is judged once it is
+    // complete and its frames freed, so memory follows the live sessions,
+    // not the file. --whole-trace keeps every frame and judges at the end.
+    std::optional<report::StreamingAnalysis> streaming;
+    if (!o.whole_trace) {
+        report::StreamingAnalysis::Options sopt;
+        sopt.checks.only = o.only;
+        sopt.checks.skip = o.skip;
+        sopt.checks.client = only_mac;
+        sopt.keep_frames = !o.json_path.empty() || !o.report_dir.empty();
+        streaming.emplace(std::move(sopt));
+    }
 
     // Several files are one capture cut in pieces (tcpdump -C/-G rotation):
     // they are read in the order given and frame numbers run on across them.
@@ -86,6 +105,11 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
             linktype = r.linktype();
             builder.emplace(o.files.size() == 1 ? file : o.files.front() + " (+" + std::to_string(o.files.size() - 1) + " more)",
                             linktype);
+            if (streaming) {
+                analyze::StreamOptions stream_opt;
+                stream_opt.idle_horizon_ns = static_cast<std::int64_t>(o.idle_horizon * 1e9);
+                builder->stream(streaming->sink(), stream_opt);
+            }
         } else if (r.linktype() != linktype) {
             fmt::print(stderr, "pxecheck analyze: {}: link type {} differs from {} of {}; analyse them separately\n", file,
                        r.linktype(), linktype, o.files.front());
@@ -129,7 +153,8 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     copt.only = o.only;
     copt.skip = o.skip;
     copt.client = only_mac;
-    auto analysis = report::analyze_trace(run, trace, copt);
+    auto analysis = streaming ? streaming->finish(run, std::move(trace)) : report::analyze_trace(run, trace, copt);
+    auto json_of = [&](const report::Analysis& a) { return streaming ? streaming->to_json(a) : report::to_json(a); };
     if (damaged) analysis.verdict = checks::Verdict::Error;
 
     if (!o.quiet) {
@@ -140,7 +165,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     }
     if (!o.json_path.empty()) {
         std::string error;
-        auto text = report::to_json(analysis).dump(2) + "\n";
+        auto text = json_of(analysis).dump(2) + "\n";
         if (o.json_path == "-") {
             fmt::print("{}", text);
         } else if (!write_file(o.json_path, text, error)) {
@@ -150,7 +175,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     }
     if (!o.report_dir.empty()) {
         auto capture = bundle_capture_from_files(o.files);
-        const Status st = capture ? write_bundle(o.report_dir, report::to_json(analysis), std::move(*capture), PXECHECK_VERSION)
+        const Status st = capture ? write_bundle(o.report_dir, json_of(analysis), std::move(*capture), PXECHECK_VERSION)
                                   : Status{Error{capture.error()}};
         if (!st) {
             fmt::print(stderr, "pxecheck analyze: cannot write the evidence bundle: {}\n", st.error());
@@ -186,6 +211,10 @@ Runner add_analyze(CLI::App& app, const Invocation& inv) {
     sub->add_flag("--strict", opts->strict, "warnings fail too (exit 1)");
     sub->add_flag("-v,--verbose", opts->verbose, "show each finding's rule, clause and frames");
     sub->add_flag("-q,--quiet", opts->quiet, "print nothing; use the exit code and --json");
+    sub->add_option("--idle-horizon", opts->idle_horizon,
+                    "seconds of capture time after which a silent client's boot is complete and judged (default 120)");
+    sub->add_flag("--whole-trace", opts->whole_trace,
+                  "keep every frame in memory and judge the capture at the end instead of client by client");
     return [opts, inv]() { return run_analyze(*opts, inv); };
 }
 

@@ -6,6 +6,7 @@
 /// files all end up as a Trace, and the one rule engine (checks) judges it.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -154,7 +155,37 @@ ClientStage client_stage(const wire::DhcpMessage& msg);
 /// falling back to client_stage() of its DHCP message.
 ClientStage frame_stage(const Frame& f);
 
+/// Streaming analysis (TraceBuilder::stream): when a session counts as
+/// complete and leaves the builder.
+struct StreamOptions {
+    /// A session whose last frame is older than this (capture time) is
+    /// complete, unless one of its TFTP transfers is still unfinished.
+    std::int64_t idle_horizon_ns = 120'000'000'000;
+    /// A session with an unfinished transfer waits max(horizon, this) of
+    /// silence: a transfer the client gave up on must not hold it forever.
+    std::int64_t open_transfer_grace_ns = 300'000'000'000;
+    /// Frames of no session (BOOTP too short for its header, malformed
+    /// frames) go out as a session-less piece when idle like a session, or
+    /// once this many are held.
+    std::size_t max_orphan_frames = 4096;
+    /// IPv4 fragments of a datagram that has not completed after this are
+    /// dropped (Linux's reassembly timer).
+    std::int64_t fragment_timeout_ns = 30'000'000'000;
+};
+
+/// Receives one complete session cut out of the capture as its own Trace:
+/// `sessions` holds that one client (or nothing, for frames of no session),
+/// `frames` and `transfers` only its own, with their original frame numbers,
+/// and `first_time_ns`/`last_time_ns` those of the capture so far. Run the
+/// rules on it, keep what the report needs, and let it go.
+using SessionSink = std::function<void(Trace&& piece)>;
+
 /// Builds a Trace from frames as they arrive (from a file or a live link).
+///
+/// By default every kept frame stays until finish() (live runs, tests,
+/// `analyze --whole-trace`). After stream(), memory is bounded by the
+/// sessions still live instead: each complete session is handed to the sink
+/// and freed, and finish() hands the rest to the sink too.
 class TraceBuilder {
 public:
     explicit TraceBuilder(std::string source, int linktype = link::linktype::kEthernet);
@@ -164,8 +195,19 @@ public:
     /// Adds a frame with consecutive numbering (live use and tests).
     void add(std::int64_t time_ns, ByteView data);
     void add_source_anomaly(Anomaly a);
-    /// Finishes sessions and transfers and hands over the trace.
+    /// Switches to streaming before the first frame (see SessionSink).
+    void stream(SessionSink sink, StreamOptions options = {});
+    /// Finishes sessions and transfers and hands over the trace. Streaming:
+    /// every remaining session goes to the sink first (in order of first
+    /// appearance), and the trace returned holds only the capture's
+    /// description: source, link type, frame count, times, source anomalies.
     Trace finish() &&;
+
+    /// Sessions and kept frames held right now (streaming: the live ones).
+    [[nodiscard]] std::size_t live_sessions() const;
+    [[nodiscard]] std::size_t live_frames() const;
+    /// IPv4 datagrams waiting for fragments.
+    [[nodiscard]] std::size_t pending_fragments() const;
 
     TraceBuilder(const TraceBuilder&) = delete;
     TraceBuilder& operator=(const TraceBuilder&) = delete;

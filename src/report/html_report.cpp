@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "pxecheck/report/render.hpp"
 #include "view.hpp"
@@ -83,6 +84,7 @@ table{border-collapse:collapse;margin:6px 0}
 th,td{text-align:left;vertical-align:top;padding:5px 12px 5px 0;border-bottom:1px solid #edf0f3}
 th{font-weight:600;color:var(--muted);font-size:13px}
 .kv th{width:220px}
+table.files{width:100%}
 .bad{color:var(--fail);font-weight:600}
 .good{color:var(--pass);font-weight:600}
 .muted{color:var(--muted)}
@@ -252,8 +254,8 @@ std::string ladder_svg(const Model& m) {
                                "<text class=\"gap\" x=\"{2}\" y=\"{3}\">\u22ef {4} pass \u22ef</text>\n",
                                yy - kRow + 4, width - 8, kLeft + 8, yy - kRow + 8 + 0, esc(duration(*gap_before[i])));
         }
-        const auto first = static_cast<std::size_t>(num(f, "number").value_or(0));
-        const auto last = static_cast<std::size_t>(num(f, "last_number").value_or(static_cast<double>(first)));
+        const auto first = count_of(f, "number");
+        const auto last = count_of(f, "last_number", first);
         const std::string number = last > first ? fmt::format("#{}\u2013{}", first, last) : fmt::format("#{}", first);
         out += fmt::format("<text class=\"gutter mono\" x=\"8\" y=\"{}\">{}</text>", yy + 4, esc(number));
         out += fmt::format("<text class=\"gutter mono\" x=\"70\" y=\"{}\">{}</text>\n", yy + 4,
@@ -374,22 +376,22 @@ std::string client_summary(const Model& m) {
             out += fmt::format("<tr><th>Address</th><td class=\"mono\">{} <span class=\"muted\">from DHCP server {}</span></td></tr>",
                                esc(y), esc(str(d, "server_id", "?")));
         const json& offers = arr(d, "offers");
-        const auto chosen = num(d, "chosen_offer");
+        const auto chosen = count_of(d, "chosen_offer", SIZE_MAX);
         if (!offers.empty()) {
             out += "<tr><th>Offers received</th><td>";
             for (std::size_t k = 0; k < offers.size(); ++k) {
                 const json& o = offers[k];
-                const bool is_chosen = chosen && static_cast<std::size_t>(*chosen) == k;
-                std::string line = fmt::format("{} from {}", o.value("proxy", false) ? "proxyDHCP offer" : "offer",
+                const bool is_chosen = chosen == k;
+                std::string line = fmt::format("{} from {}", flag(o, "proxy") ? "proxyDHCP offer" : "offer",
                                                str(o, "server_id", str(o, "source_ip", "?")));
                 if (auto y = str(o, "yiaddr"); !y.empty()) line += ": address " + y;
                 if (auto b = str(o, "bootfile"); !b.empty())
                     line += ", file \"" + b + "\" on " + str(o, "tftp_server", "NO SERVER");
-                else if (o.value("pxe_menu", false)) line += ", PXE boot menu";
+                else if (flag(o, "pxe_menu")) line += ", PXE boot menu";
                 else line += ", no boot file";
                 out += fmt::format("<div>{}{} <span class=\"muted\">(frame {})</span></div>",
                                    is_chosen ? "<b>taken:</b> " : "", esc(line),
-                                   frame_link(static_cast<std::size_t>(num(o, "frame").value_or(0)), m));
+                                   frame_link(count_of(o, "frame"), m));
             }
             out += "</td></tr>";
         }
@@ -402,16 +404,23 @@ std::string client_summary(const Model& m) {
         }
         const json& tftp = arr(j, "tftp");
         if (!tftp.empty()) {
-            out += "<tr><th>Files requested</th><td><table><tr><th>file</th><th>server</th><th>result</th><th>octets</th>"
+            out += "<tr><th>Files requested</th><td><table class=\"files\"><tr><th>file</th><th>server</th><th>result</th><th>octets</th>"
                    "<th>time</th><th>SHA-256</th></tr>";
-            for (const auto& t : tftp) {
+            for (std::size_t k = 0; k < tftp.size(); ++k) {
+                const json& t = tftp[k];
                 std::string result;
                 std::string cls;
                 if (t.contains("error") && t["error"].is_object()) {
-                    result = fmt::format("error {} \"{}\"", static_cast<int>(num(t["error"], "code").value_or(0)),
+                    result = fmt::format("error {} \"{}\"", int_of(t["error"], "code"),
                                          str(t["error"], "message"));
-                    cls = "bad";
-                } else if (t.value("complete", false)) {
+                    // A refused name the client got past (a later file arrived:
+                    // pxelinux.cfg's search, say) is not where the boot broke.
+                    bool went_on = false;
+                    for (std::size_t later = k + 1; later < tftp.size(); ++later)
+                        went_on = went_on || flag(tftp[later], "complete");
+                    cls = went_on ? "muted" : "bad";
+                    if (went_on) result += " (the client went on)";
+                } else if (flag(t, "complete")) {
                     result = "complete";
                     cls = "good";
                 } else {
@@ -496,8 +505,8 @@ std::string evidence_frames(const Model& m) {
         if (run) {
             out += fmt::format("<p class=\"muted\">Frame {} is one of the TFTP DATA/ACK frames {}\u2013{}, which the report "
                                "keeps as one summary; their bytes are in capture.pcapng.</p>",
-                               n, static_cast<std::size_t>(num(e, "number").value_or(0)),
-                               static_cast<std::size_t>(num(e, "last_number").value_or(0)));
+                               n, count_of(e, "number"),
+                               count_of(e, "last_number"));
         } else {
             const std::string hex = str(e, "hex");
             const auto fields = decode_fields(m.linktype, hex);
@@ -561,9 +570,9 @@ std::string render_html(const json& report) {
     const Model m = build(report);
     const json& counts = obj(report, "counts");
     const json& src = obj(report, "source");
-    const std::size_t fails = static_cast<std::size_t>(num(counts, "fail").value_or(0));
-    const std::size_t warns = static_cast<std::size_t>(num(counts, "warn").value_or(0));
-    const std::size_t infos = static_cast<std::size_t>(num(counts, "info").value_or(0));
+    const std::size_t fails = count_of(counts, "fail");
+    const std::size_t warns = count_of(counts, "warn");
+    const std::size_t infos = count_of(counts, "info");
     std::string verdict_word = m.verdict;
     for (auto& c : verdict_word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
 
@@ -617,8 +626,8 @@ std::string render_html(const json& report) {
                            "<tr><th>frame</th><th>time</th><th>from</th><th>to</th><th>message</th></tr>",
                            frames.size());
         for (const auto& f : frames) {
-            const auto first = static_cast<std::size_t>(num(f, "number").value_or(0));
-            const auto last = static_cast<std::size_t>(num(f, "last_number").value_or(static_cast<double>(first)));
+            const auto first = count_of(f, "number");
+            const auto last = count_of(f, "last_number", first);
             out += fmt::format("<tr><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td>"
                                "<td class=\"mono\">{}</td></tr>",
                                last > first ? fmt::format("{}\u2013{}", first, last) : std::to_string(first),

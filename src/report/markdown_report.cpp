@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 
 #include "pxecheck/report/render.hpp"
 #include "view.hpp"
@@ -87,8 +88,8 @@ std::string ascii_ladder(const Model& m) {
             out += pad("", kGutter) + lanes + "   (" + duration(t - prev) + " pass)\n";
         }
         prev = t;
-        const auto first = static_cast<std::size_t>(num(f, "number").value_or(0));
-        const auto last = static_cast<std::size_t>(num(f, "last_number").value_or(static_cast<double>(first)));
+        const auto first = count_of(f, "number");
+        const auto last = count_of(f, "last_number", first);
         std::string gutter = last > first ? fmt::format("#{}-{}", first, last) : fmt::format("#{}", first);
         gutter = pad(gutter, 9) + seconds(t);
         std::string lanes(lanes_width, ' ');
@@ -132,9 +133,9 @@ std::string render_markdown(const json& report) {
     const Model m = build(report);
     const json& counts = obj(report, "counts");
     const json& src = obj(report, "source");
-    const std::size_t fails = static_cast<std::size_t>(num(counts, "fail").value_or(0));
-    const std::size_t warns = static_cast<std::size_t>(num(counts, "warn").value_or(0));
-    const std::size_t infos = static_cast<std::size_t>(num(counts, "info").value_or(0));
+    const std::size_t fails = count_of(counts, "fail");
+    const std::size_t warns = count_of(counts, "warn");
+    const std::size_t infos = count_of(counts, "info");
     const json& frames = arr(report, "frames");
     std::string out;
 
@@ -155,17 +156,17 @@ std::string render_markdown(const json& report) {
         if (auto y = str(d, "yiaddr"); !y.empty())
             out += fmt::format("- Address: `{}` from DHCP server `{}`\n", y, str(d, "server_id", "?"));
         const json& offers = arr(d, "offers");
-        const auto chosen = num(d, "chosen_offer");
+        const auto chosen = count_of(d, "chosen_offer", SIZE_MAX);
         if (!offers.empty()) out += "- Offers received:\n";
         for (std::size_t k = 0; k < offers.size(); ++k) {
             const json& o = offers[k];
-            std::string line = fmt::format("{} from {}", o.value("proxy", false) ? "proxyDHCP offer" : "offer",
+            std::string line = fmt::format("{} from {}", flag(o, "proxy") ? "proxyDHCP offer" : "offer",
                                            str(o, "server_id", str(o, "source_ip", "?")));
             if (auto y = str(o, "yiaddr"); !y.empty()) line += ": address " + y;
             if (auto b = str(o, "bootfile"); !b.empty()) line += ", file \"" + b + "\" on " + str(o, "tftp_server", "NO SERVER");
-            else if (o.value("pxe_menu", false)) line += ", PXE boot menu";
+            else if (flag(o, "pxe_menu")) line += ", PXE boot menu";
             else line += ", no boot file";
-            out += fmt::format("  - {}{} (frame {:.0f})\n", chosen && static_cast<std::size_t>(*chosen) == k ? "**taken:** " : "",
+            out += fmt::format("  - {}{} (frame {:.0f})\n", chosen == k ? "**taken:** " : "",
                                md(line), num(o, "frame").value_or(0));
         }
         if (auto b = str(d, "bootfile"); !b.empty())
@@ -175,11 +176,18 @@ std::string render_markdown(const json& report) {
         const json& tftp = arr(*s.raw, "tftp");
         if (!tftp.empty()) {
             out += "\n| file | server | result | octets | time | SHA-256 |\n|---|---|---|---|---|---|\n";
-            for (const auto& t : tftp) {
+            for (std::size_t k = 0; k < tftp.size(); ++k) {
+                const json& t = tftp[k];
                 std::string result = "unfinished";
-                if (t.contains("error") && t["error"].is_object())
+                if (t.contains("error") && t["error"].is_object()) {
                     result = fmt::format("error {:.0f} \"{}\"", num(t["error"], "code").value_or(0), str(t["error"], "message"));
-                else if (t.value("complete", false)) result = "complete";
+                    bool went_on = false;
+                    for (std::size_t later = k + 1; later < tftp.size(); ++later)
+                        went_on = went_on || flag(tftp[later], "complete");
+                    if (went_on) result += " (the client went on)";
+                } else if (flag(t, "complete")) {
+                    result = "complete";
+                }
                 out += fmt::format("| `{}` | {} | {} | {:.0f} | {} | {} |\n", md(str(t, "file")), str(t, "server"),
                                    md(result), num(t, "bytes").value_or(0), duration(num(t, "duration_ms").value_or(0)),
                                    str(t, "sha256", "-"));

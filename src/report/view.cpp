@@ -46,6 +46,24 @@ const json& obj(const json& j, std::string_view key) {
     return it != j.end() && it->is_object() ? *it : empty;
 }
 
+std::size_t count_of(const json& j, std::string_view key, std::size_t fallback) {
+    const auto v = num(j, key);
+    if (!v || !(*v >= 0) || *v > 9007199254740992.0) return fallback;
+    return static_cast<std::size_t>(*v);
+}
+
+int int_of(const json& j, std::string_view key, int fallback) {
+    const auto v = num(j, key);
+    if (!v || !(*v >= -2147483648.0) || *v > 2147483647.0) return fallback;
+    return static_cast<int>(*v);
+}
+
+bool flag(const json& j, std::string_view key) {
+    if (!j.is_object()) return false;
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 int severity_rank(std::string_view s) {
     if (s == "fail") return 3;
     if (s == "warn") return 2;
@@ -80,10 +98,10 @@ std::string blame_action(std::string_view blame, std::string_view severity) {
         return must ? "fix the master's configuration" : "worth correcting in the master's configuration";
     if (blame == "master")
         return must ? "the master's server software must be fixed or replaced"
-                    : "the master's server software deviates from the standard (most NICs cope)";
+                    : "worth fixing in the master's server software, though most NICs cope";
     if (blame == "nic")
         return must ? "the NIC's boot firmware is at fault: update it or boot with other firmware"
-                    : "the NIC's boot firmware deviates from the standard (masters are expected to cope)";
+                    : "a quirk of the NIC's boot firmware that masters are expected to cope with";
     if (blame == "network")
         return must ? "fix the network between the NIC and the master"
                     : "worth checking in the network between the NIC and the master";
@@ -213,7 +231,7 @@ Model build(const json& report) {
     m.verdict = str(report, "verdict", "error");
     m.headline = verdict_headline(report);
     m.sentence = verdict_sentence(report);
-    m.linktype = static_cast<int>(num(obj(report, "source"), "linktype").value_or(1));
+    m.linktype = int_of(obj(report, "source"), "linktype", 1);
 
     for (const auto& f : arr(report, "findings")) {
         Finding x{str(f, "id"), str(f, "severity"), str(f, "blame"), str(f, "title"), str(f, "clause"),
@@ -362,7 +380,7 @@ Model build(const json& report) {
     // Which entry shows each cited frame: the frame itself, else its TFTP run.
     for (std::size_t i = 0; i < frames.size(); ++i)
         if (!frames[i].contains("run") || frames[i]["run"].is_null())
-            if (auto n = num(frames[i], "number")) m.entry_of_frame[static_cast<std::size_t>(*n)] = i;
+            if (auto n = count_of(frames[i], "number"); n > 0) m.entry_of_frame[n] = i;
     for (const auto& f : m.findings) {
         for (auto n : f.frames) {
             m.cited.insert(n);
@@ -524,8 +542,8 @@ std::string capitalized(std::string s) {
 std::string verdict_headline(const json& report) {
     const std::string verdict = view::str(report, "verdict", "error");
     const json& counts = view::obj(report, "counts");
-    const auto fails = static_cast<std::size_t>(view::num(counts, "fail").value_or(0));
-    const auto warns = static_cast<std::size_t>(view::num(counts, "warn").value_or(0));
+    const auto fails = view::count_of(counts, "fail");
+    const auto warns = view::count_of(counts, "warn");
     if (verdict == "fail") return "Failed: " + view::plural(fails, "problem", "problems") + " must be fixed.";
     if (verdict == "warn") return "Passed, with " + view::plural(warns, "warning", "warnings") + ".";
     if (verdict == "pass") return "Passed: the boot follows every rule checked.";

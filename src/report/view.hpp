@@ -22,6 +22,11 @@ std::string str(const json& j, std::string_view key, std::string_view fallback =
 std::optional<double> num(const json& j, std::string_view key);
 const json& arr(const json& j, std::string_view key);
 const json& obj(const json& j, std::string_view key);
+bool flag(const json& j, std::string_view key);  ///< false unless a true boolean
+/// A count or frame number: \p fallback unless a number in [0, 2^53].
+std::size_t count_of(const json& j, std::string_view key, std::size_t fallback = 0);
+/// A small integer (codes, link types): \p fallback unless within int range.
+int int_of(const json& j, std::string_view key, int fallback = 0);
 
 /// "fail" > "warn" > "info" > "" as a number for comparisons.
 int severity_rank(std::string_view severity);

@@ -269,3 +269,31 @@ TEST(CheckReport, AcceptsReportsRefusesOthers) {
     EXPECT_TRUE(report::check_report(json::array()).has_value());
     EXPECT_TRUE(report::check_report(json{{"schema", "pxecheck.catalogue/1"}}).has_value());
 }
+
+TEST(RenderRobustness, AnyFieldOfTheWrongTypeDoesNotThrow) {
+    // Every leaf and every object of a real report replaced, one at a time,
+    // by values of other types: the renderers show what they can.
+    const auto a = analyse(lab_capture("ipxe-bios-dhcpd-no-next-server.pcap"));
+    const json flat = a.report.flatten();
+    std::set<std::string> pointers;
+    for (const auto& [path, value] : flat.items()) {
+        pointers.insert(path);
+        // Parents too, so whole objects and arrays get replaced.
+        for (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0; slash = path.rfind('/', slash - 1))
+            pointers.insert(path.substr(0, slash));
+    }
+    const std::vector<json> replacements{nullptr, json(-7), json("x"), json::array({1}), json::object()};
+    std::size_t renders = 0;
+    for (const auto& p : pointers) {
+        for (const auto& r : replacements) {
+            json mutated = a.report;
+            mutated[json::json_pointer(p)] = r;
+            EXPECT_NO_THROW(report::render_html(mutated)) << p << " = " << r.dump();
+            EXPECT_NO_THROW(report::render_markdown(mutated)) << p << " = " << r.dump();
+            EXPECT_NO_THROW(report::render_junit(mutated)) << p << " = " << r.dump();
+            EXPECT_NO_THROW(report::frame_comments(mutated)) << p << " = " << r.dump();
+            ++renders;
+        }
+    }
+    EXPECT_GT(renders, 500u);
+}

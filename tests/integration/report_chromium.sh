@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# report.html of real lab captures in headless Chromium: the page loads
+# without a console error and without fetching anything (the net log shows no
+# request the page made), the DOM holds the verdict sentence and one arrow per
+# entry of report.json's frames, and the screenshot is a real picture.
+# Usage: report_chromium.sh PXECHECK_BINARY SOURCE_DIR   (exit 77: skipped)
+set -euo pipefail
+PXECHECK=$1; SRC=$2
+PY=/usr/bin/python3  # Debian's python (scripts/deps); the pyenv one on PATH lacks Debian's modules
+
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [[ -z $chromium ]]; then echo "skip: chromium not installed (scripts/deps installs it)"; exit 77; fi
+[[ -x $PY ]] || { echo "skip: $PY missing"; exit 77; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+# Nothing may leave the machine: every host name fails to resolve.
+browse() {
+    timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --host-resolver-rules="MAP * ~NOTFOUND" --enable-logging=stderr --v=0 \
+        --user-data-dir="$(mktemp -d -p "$work")" "$@"
+}
+
+for capture in ipxe-bios-dhcpd-no-next-server ipxe-bios-isc-dhcpd-tftpd-hpa; do
+    dir=$work/$capture
+    rc=0
+    "$PXECHECK" analyze -q --report "$dir" "$SRC/captures/$capture.pcap" || rc=$?
+    if ((rc > 1)); then fail "$capture: analyze --report exited $rc"; continue; fi
+    "$PXECHECK" report verify -q "$dir" || fail "$capture: report verify"
+    page="file://$dir/report.html"
+
+    browse --log-net-log="$dir/net.json" --dump-dom "$page" > "$dir/dom.html" 2> "$dir/dom.err" ||
+        fail "$capture: chromium --dump-dom exited $?"
+    browse --screenshot="$dir/shot.png" --window-size=1400,2400 "$page" > /dev/null 2> "$dir/shot.err" ||
+        fail "$capture: chromium --screenshot exited $?"
+
+    # The verdict sentence as junit.xml carries it, the frames from report.json.
+    if "$PY" - "$dir" <<'PY'
+import html, json, re, struct, sys
+d = sys.argv[1]
+report = json.load(open(d + "/report.json"))
+import xml.dom.minidom
+props = {p.getAttribute("name"): p.getAttribute("value")
+         for p in xml.dom.minidom.parse(d + "/junit.xml").getElementsByTagName("property")}
+sentence = props["verdict_sentence"]
+dom = open(d + "/dom.html", encoding="utf-8").read()
+problems = []
+if not dom.rstrip().endswith("</html>") or 'id="environment"' not in dom:
+    problems.append("the DOM is incomplete (no environment section or no </html>)")
+# dump-dom escapes &, <, > in text (and leaves quotes as they are).
+text = sentence.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+if text not in dom:
+    problems.append("verdict sentence not in the DOM: " + sentence)
+arrows = len(re.findall(r'<line class="arrow[ "]', dom))
+if arrows != len(report["frames"]) or arrows == 0:
+    problems.append("%d arrows in the DOM, %d frames in report.json" % (arrows, len(report["frames"])))
+# Console errors (CONSOLE lines of --enable-logging) of either run.
+for err in ("dom.err", "shot.err"):
+    for line in open(d + "/" + err, errors="replace"):
+        if ":CONSOLE" in line or "Uncaught" in line:
+            problems.append("console: " + line.strip())
+# Requests the page made: URL requests whose isolation key is the file page.
+net = json.load(open(d + "/net.json"))
+start = net["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+for e in net["events"]:
+    p = e.get("params", {})
+    if e["type"] == start and "file://" in p.get("network_isolation_key", "") and not p.get("url", "").startswith(("file:", "data:")):
+        problems.append("the page fetched " + p.get("url", "?"))
+# The screenshot: a PNG of the window's size with real content (a blank page
+# compresses to a few kilobytes).
+png = open(d + "/shot.png", "rb").read()
+if png[:8] != b"\x89PNG\r\n\x1a\n":
+    problems.append("shot.png is not a PNG")
+else:
+    w, h = struct.unpack(">II", png[16:24])
+    if (w, h) != (1400, 2400):
+        problems.append("screenshot is %dx%d, expected 1400x2400" % (w, h))
+    if len(png) < 60000:
+        problems.append("screenshot is only %d octets: blank page?" % len(png))
+for p in problems:
+    print("  " + p)
+print("  %d arrows, verdict: %s" % (arrows, sentence))
+sys.exit(1 if problems else 0)
+PY
+    then ok "$capture: report.html renders in Chromium"
+    else fail "$capture: report.html in Chromium (see above)"
+    fi
+done
+
+if ((failures)); then
+    echo "$failures failure(s)" >&2
+    exit 1
+fi
+echo "all report checks passed"

@@ -57,6 +57,15 @@ assert_eq "tsize as captured" 42430 "$(row same tftp tsize now)"
 assert_json "live session downloaded" \
     "any(s['client_mac']=='$mac' and s['phase']=='downloaded' for s in r['sessions'])" "$LAB_DIR/same.json"
 assert_no_fail "$LAB_DIR/same.json"
+# The report (with its replay object) is valid against the published schema.
+if python3 -c 'import jsonschema' 2>/dev/null && [ -f "$SRC/docs/report-schema.json" ]; then
+    if out=$(python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))' \
+            "$SRC/docs/report-schema.json" "$LAB_DIR/same.json" 2>&1); then
+        echo "ok: report valid against docs/report-schema.json"
+    else
+        echo "FAIL: report not valid against docs/report-schema.json: $out" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1))
+    fi
+fi
 if grep -q "no difference" "$LAB_DIR/same.txt"; then echo "ok: text says no difference"
 else echo "FAIL: text does not say no difference" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 # The live DISCOVER is the captured one (options, order, values) with a fresh xid: the first

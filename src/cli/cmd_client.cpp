@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "pxecheck/analyze/hash.hpp"
+#include "pxecheck/client/probes.hpp"
 #include "pxecheck/client/profile.hpp"
 #include "pxecheck/link/live.hpp"
 #include "pxecheck/link/pcap_file.hpp"
@@ -48,6 +50,7 @@ struct ClientOptions {
     double time_limit = 180;
     bool strict = false;
     bool verbose = false;
+    std::vector<std::string> probes;  ///< --probe NAME (all, list)
 };
 
 /// A stable locally administered MAC per interface name, so repeated runs
@@ -69,7 +72,44 @@ int usage_error(const std::string& message) {
     return kExitUsage;
 }
 
+/// "foreign-server-id (MSG-006), ..." for the help text and messages.
+std::string probe_names() {
+    std::string s;
+    for (const auto& p : client::probe_specs()) s += (s.empty() ? "" : ", ") + fmt::format("{} ({})", p.name, p.rule);
+    return s;
+}
+
+/// --probe values into probes in boot order; "all" is every one. False and
+/// \p bad set on an unknown name.
+bool parse_probes(const std::vector<std::string>& names, std::vector<client::Probe>& out, std::string& bad) {
+    std::vector<bool> on(client::probe_specs().size(), false);
+    for (const auto& n : names) {
+        if (n == "all") {
+            on.assign(on.size(), true);
+            continue;
+        }
+        const auto p = client::parse_probe(n);
+        if (!p) {
+            bad = n;
+            return false;
+        }
+        for (std::size_t i = 0; i < on.size(); ++i) on[i] = on[i] || client::probe_specs()[i].probe == *p;
+    }
+    for (std::size_t i = 0; i < on.size(); ++i) {
+        if (on[i]) out.push_back(client::probe_specs()[i].probe);
+    }
+    return true;
+}
+
 int run_client_command(const ClientOptions& o, const Invocation& inv) {
+    if (std::find(o.probes.begin(), o.probes.end(), "list") != o.probes.end()) {
+        fmt::print("probes (pxecheck client --probe NAME, repeatable; --probe all runs every one):\n");
+        for (const auto& p : client::probe_specs()) fmt::print("  {:<20} {:<9} {}\n", p.name, p.rule, p.summary);
+        return kExitPass;
+    }
+    std::vector<client::Probe> probes;
+    if (std::string bad; !parse_probes(o.probes, probes, bad))
+        return usage_error("unknown --probe \"" + bad + "\" (known: all, list, " + probe_names() + ")");
     if (o.iface.empty()) return usage_error("--iface is required (the interface facing the master)");
     const auto* profile = client::find_profile(o.profile);
     if (!profile) {
@@ -116,6 +156,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     cfg.menu_item = o.menu_item;
     cfg.windowsize = static_cast<std::uint16_t>(o.windowsize);
     cfg.release = !o.no_release;
+    cfg.probes = probes;
 
     scenario::ClientRunOptions ropt;
     ropt.source_name = "live:" + o.iface;
@@ -177,7 +218,14 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     for (auto& f : analysis.findings) {
         if (f.blame != checks::Blame::Nic) continue;
         f.severity = checks::Severity::Info;
-        f.detail = "emulated " + cfg.profile.name + " firmware, by design: " + f.detail;
+        // A frame a --probe sent on purpose (a REQUEST naming a foreign
+        // server, a DISCOVER without 60) is the stimulus, not the firmware.
+        const bool stimulus = std::any_of(f.frames.begin(), f.frames.end(), [&](std::size_t n) {
+            return std::binary_search(run.probe_frames.begin(), run.probe_frames.end(), n);
+        });
+        f.detail = (stimulus ? std::string("sent on purpose by a --probe: ")
+                             : "emulated " + cfg.profile.name + " firmware, by design: ") +
+                   f.detail;
     }
     for (auto& f : run.run_findings) analysis.findings.push_back(std::move(f));
     analysis.verdict = checks::verdict_of(analysis.findings);
@@ -208,6 +256,9 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     }
     if (out.reached == client::ClientPhase::Failed) fmt::print("  stopped {}\n", out.failure);
     if (run.interrupted) fmt::print("  interrupted: lease released\n");
+    for (const auto& p : run.probes) {
+        fmt::print("  probe   {:<20} {:<9} {:<14} {}\n", p.name, p.rule, p.result, p.detail);
+    }
     report::TextOptions topt;
     topt.color = isatty(STDOUT_FILENO) != 0;
     topt.verbose = o.verbose;
@@ -239,6 +290,17 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
                        {"boot_info_from", out.boot_info_from},
                        {"file", file},
                        {"expected_sha256", ropt.expect_sha256 ? nlohmann::json(*ropt.expect_sha256) : nlohmann::json(nullptr)}};
+        if (!run.probes.empty()) {
+            auto probes_json = nlohmann::json::array();
+            for (const auto& p : run.probes) {
+                probes_json.push_back({{"name", p.name},
+                                       {"rule", p.rule},
+                                       {"result", p.result},
+                                       {"detail", p.detail},
+                                       {"frames", p.frames}});
+            }
+            j["probes"] = std::move(probes_json);
+        }
         std::string error;
         if (!o.json_path.empty() && !write_file(o.json_path, j.dump(2) + "\n", error)) {
             fmt::print(stderr, "pxecheck client: cannot write the JSON report: {}\n", error);
@@ -283,6 +345,8 @@ Runner add_client(CLI::App& app, const Invocation& inv) {
     sub->add_option("--offer-wait", o->offer_wait, "seconds to collect OFFERs (default: the profile's)");
     sub->add_option("--menu-item", o->menu_item, "PXE boot menu entry to choose (0 = first)");
     sub->add_option("--windowsize", o->windowsize, "ask TFTP for this windowsize (RFC 7440)");
+    sub->add_option("--probe", o->probes,
+                    "active check, repeatable, off by default: all, list, or one of " + probe_names());
     sub->add_option("--save", o->save_dir, "write the downloaded boot file into this directory");
     sub->add_option("--expect-sha256", o->expect_sha256, "fail (FLOW-007) unless the boot file has this SHA-256");
     sub->add_option("--expect-file", o->expect_file, "fail (FLOW-007) unless the boot file equals this file");

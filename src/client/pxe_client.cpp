@@ -23,6 +23,13 @@ constexpr std::uint16_t kPxePort = 4011;
 constexpr std::size_t kMaxNaks = 5;
 /// Ignored replies described one by one in the notes; the rest only counted.
 constexpr std::size_t kMaxIgnoredNotes = 8;
+/// non-pxe-discover: the PXE boot starts this long after the plain
+/// DISCOVER's first address offer, or after the longest wait without one.
+/// The offer marks the DHCP server done with it: ISC dhcpd pings an address
+/// for 1 s before offering it and meanwhile drops further DISCOVERs from the
+/// same MAC (seen in the lab), which would cost the boot a DISCOVER window.
+constexpr Micros kNonPxeSettle{std::chrono::milliseconds(100)};
+constexpr Micros kNonPxeWaitMax{std::chrono::seconds(2)};
 /// Ephemeral UDP ports for TFTP (IANA dynamic range).
 constexpr std::uint16_t kEphemeralLow = 49152;
 constexpr std::uint16_t kEphemeralSpan = 16000;
@@ -1511,6 +1518,12 @@ struct PxeClient::Impl {
         if (np_xid && m.xid == *np_xid) {
             // An answer to the non-pxe-discover probe: kept for its verdict.
             np_replies.push_back(probe_reply(now, d, m));
+            if (state == &kDiscover && tx_pending && out.discovers_sent == 0 && !m.yiaddr.is_zero() &&
+                deadline && now + kNonPxeSettle < *deadline) {
+                // The DHCP server has answered it: the PXE boot may start.
+                deadline = now + kNonPxeSettle;
+                start = round_start = *deadline;
+            }
             return;
         }
         if (fsi_xid && m.xid == *fsi_xid && state != &kForeignSid &&
@@ -1579,14 +1592,12 @@ void PxeClient::start(TimePoint now) {
     i.xid = i.random32();
     if (i.probing(Probe::NonPxeDiscover)) {
         // A plain DHCP client from the same MAC first, with its own xid; the
-        // PXE boot starts one request timeout later, so the answers to the
-        // two are told apart by xid and time.
+        // PXE boot starts once a DHCP server has offered it an address (see
+        // kNonPxeSettle), else kNonPxeWaitMax later. Answers to the two are
+        // told apart by xid.
         i.np_xid = i.random32();
         i.np_sent = now;
-        const Micros wait = std::max(i.prof().request_timeouts.empty() ? Micros{}
-                                                                        : i.prof().request_timeouts.front(),
-                                     Micros{std::chrono::seconds(1)});
-        i.start = now + wait;
+        i.start = now + kNonPxeWaitMax;
         i.round_start = i.start;
         wire::DhcpMessage m = i.build(Impl::Kind::Discover, now, true);
         m.xid = *i.np_xid;

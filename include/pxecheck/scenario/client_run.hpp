@@ -32,6 +32,16 @@ struct ClientRunOptions {
     std::optional<std::uint64_t> expect_size;
 };
 
+/// One probe of ClientConfig::probes as the run judged it (the report's
+/// `probes[]`). A probe that passes adds no finding but is listed here.
+struct ProbeRun {
+    std::string name;    ///< "foreign-server-id"
+    std::string rule;    ///< the rule the probe proves ("MSG-006")
+    std::string result;  ///< "pass", "fail", "not-applicable"
+    std::string detail;  ///< what was sent and what came back
+    std::vector<std::size_t> frames;  ///< the probe's frames in the recording
+};
+
 struct ClientRunResult {
     client::ClientOutcome outcome;
     analyze::Trace trace;
@@ -41,6 +51,14 @@ struct ClientRunResult {
     std::vector<checks::Finding> run_findings;
     std::string sha256;   ///< of the downloaded file ("" when none)
     bool interrupted = false;
+    /// --probe: one entry per probe run, in boot order; a failed probe's
+    /// findings (blame master) are in run_findings.
+    std::vector<ProbeRun> probes;
+    /// Frames a probe sent on purpose (a REQUEST naming a foreign server, a
+    /// DISCOVER without option 60, an RRQ with an unknown option, a stray
+    /// ACK): a trace rule that blames the NIC for one of them is about the
+    /// stimulus, not the emulated firmware.
+    std::vector<std::size_t> probe_frames;
 };
 
 ClientRunResult run_client(link::FrameIo& io, const client::ClientConfig& config, const ClientRunOptions& options);

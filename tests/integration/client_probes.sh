@@ -23,6 +23,7 @@
 #     probe-4011           pass: for an EFI client dnsmasq's proxy OFFER is a bare
 #                          PXEClient (no file, no 43), and it answers on 4011
 #     foreign-server-id    FAIL MSG-006 (dhcpd's ACK; the proxy ignores it)
+# shellcheck disable=SC2154  # LAB_PID_<name> are set by lab.sh (printf -v)
 set -euo pipefail
 PXECHECK=$1; SRC=$2
 . "$SRC/tests/integration/lib/lab.sh"

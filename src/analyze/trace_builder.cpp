@@ -23,6 +23,12 @@ bool is_dhcp_port(std::uint16_t p) { return p == kDhcpServerPort || p == kDhcpCl
 /// A transfer is named by the client's address and port and the server's
 /// address: the server's port (its TID) is learned from its first answer.
 using TransferKey = std::tuple<std::uint32_t, std::uint16_t, std::uint32_t>;
+struct TransferKeyHash {
+    std::size_t operator()(const TransferKey& k) const noexcept {
+        const std::uint64_t a = (std::uint64_t{std::get<0>(k)} << 16) | std::get<1>(k);
+        return std::hash<std::uint64_t>{}(a * 0x9e3779b97f4a7c15ULL ^ std::get<2>(k));
+    }
+};
 
 }  // namespace
 
@@ -84,7 +90,7 @@ struct TraceBuilder::Impl {
     link::Reassembler reassembler;
     std::size_t next_number = 1;
     std::uint64_t next_order = 0;
-    std::map<TransferKey, TransferState> open_transfers;
+    std::unordered_map<TransferKey, TransferState, TransferKeyHash> open_transfers;
     std::unordered_map<MacAddr, std::unique_ptr<Live>> live;
     Live orphans;  ///< kept frames of no session (BOOTP without a header, malformed frames)
     std::unordered_map<Ipv4Addr, MacAddr> mac_by_ip;  ///< learned from DHCP
@@ -92,6 +98,8 @@ struct TraceBuilder::Impl {
 
     /// The frame being added: its bytes are copied only if it is kept.
     ByteView current_raw;
+    /// Opcode of a DATA/ACK read without decoding it (its frame is not kept).
+    std::uint16_t bulk_opcode = 0;
     bool attached = false;  ///< the current frame went to a session or the orphans
 
     // Streaming.
@@ -247,7 +255,7 @@ void TraceBuilder::Impl::add_udp(Frame&& f) {
         add_dhcp(std::move(f), Protocol::Dhcp);
     } else if (Live* owner = add_tftp(f)) {
         // DATA and ACK are summarised in the transfer; everything else stays.
-        const auto op = f.tftp ? f.tftp->opcode : 0;
+        const auto op = f.tftp ? f.tftp->opcode : bulk_opcode;
         if (op != static_cast<std::uint16_t>(wire::TftpOpcode::Data) &&
             op != static_cast<std::uint16_t>(wire::TftpOpcode::Ack)) {
             keep(*owner, std::move(f));
@@ -303,7 +311,21 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
 
 TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
     const auto& u = *f.udp;
-    auto decoded = wire::decode_tftp(u.payload);
+    // DATA and ACK are most of a capture and their frames are not kept:
+    // read opcode, block and data in place instead of decoding a copy.
+    const ByteView payload = u.payload;
+    const std::uint16_t raw_op = payload.size() >= 2 ? static_cast<std::uint16_t>((payload[0] << 8) | payload[1]) : 0;
+    const bool bulk = payload.size() >= 4 && (raw_op == static_cast<std::uint16_t>(wire::TftpOpcode::Data) ||
+                                              raw_op == static_cast<std::uint16_t>(wire::TftpOpcode::Ack));
+    bulk_opcode = bulk ? raw_op : 0;
+    wire::TftpDecoded decoded;
+    if (bulk) {
+        decoded.pkt.opcode = raw_op;
+        decoded.pkt.block = static_cast<std::uint16_t>((payload[2] << 8) | payload[3]);
+    } else {
+        decoded = wire::decode_tftp(payload);
+    }
+    const ByteView bulk_data = bulk ? payload.subspan(4) : ByteView{};
     const std::uint16_t opcode = decoded.pkt.opcode;
     const bool is_request = opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Rrq) ||
                             opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Wrq);
@@ -377,8 +399,9 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
 
     switch (p.op().value_or(wire::TftpOpcode::Rrq)) {
         case wire::TftpOpcode::Data: {
+            const ByteView data = bulk ? bulk_data : ByteView(p.data);
             ev.block = p.block;
-            ev.size = static_cast<std::uint32_t>(std::max(p.data.size(), u.declared_length >= 4 ? u.declared_length - 4 : 0));
+            ev.size = static_cast<std::uint32_t>(std::max(data.size(), u.declared_length >= 4 ? u.declared_length - 4 : 0));
             // Only the data sender's DATA on the TID pair counts toward the
             // file: the server's for a read (a second server answering the
             // same RRQ is a TFTP-005 finding), the client's for a write.
@@ -391,8 +414,8 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
             if (next) {
                 st.any_data = true;
                 st.last_block = p.block;
-                if (!u.complete || p.data.size() + 4 < u.declared_length) t.payload_missing = true;
-                st.hash->update(p.data);
+                if (!u.complete || data.size() + 4 < u.declared_length) t.payload_missing = true;
+                st.hash->update(data);
                 t.bytes += ev.size;
                 if (ev.size < t.blksize) {
                     t.complete = true;
@@ -432,7 +455,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
             break;
     }
     t.events.push_back(ev);
-    f.tftp = std::move(decoded.pkt);
+    if (!bulk) f.tftp = std::move(decoded.pkt);
     return st.owner;
 }
 

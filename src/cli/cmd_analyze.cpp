@@ -3,7 +3,11 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <future>
 #include <optional>
 
 #include "bundle.hpp"
@@ -82,9 +86,18 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         sopt.checks.only = o.only;
         sopt.checks.skip = o.skip;
         sopt.checks.client = only_mac;
-        sopt.keep_frames = !o.json_path.empty() || !o.report_dir.empty();
+        sopt.keep_summaries = !o.quiet;
+        sopt.keep_json = !o.json_path.empty() || !o.report_dir.empty();
         streaming.emplace(std::move(sopt));
     }
+
+    // The capture's hash for the report, read on the other core meanwhile.
+    std::future<std::string> source_hash;
+    if (o.files.size() == 1)
+        source_hash = std::async(std::launch::async, [file = o.files.front()] {
+            auto h = analyze::sha256_file(file);
+            return h ? *h : std::string();
+        });
 
     // Several files are one capture cut in pieces (tcpdump -C/-G rotation):
     // they are read in the order given and frame numbers run on across them.
@@ -144,9 +157,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     run.command = "analyze";
     run.command_line = joined_command_line(inv.argc, inv.argv);
     run.source = source_names;
-    if (o.files.size() == 1) {
-        if (auto h = analyze::sha256_file(o.files.front())) run.source_sha256 = *h;
-    }
+    if (source_hash.valid()) run.source_sha256 = source_hash.get();
     run.started_at = utc_now();
     run.host = host_name();
     checks::CheckOptions copt;
@@ -163,7 +174,20 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         topt.verbose = o.verbose;
         fmt::print("{}", report::render_text(analysis, topt));
     }
-    if (!o.json_path.empty()) {
+    if (!o.json_path.empty() && streaming) {
+        // Written as it is rendered: the sessions' JSON waits on disk.
+        std::FILE* out = o.json_path == "-" ? stdout : std::fopen(o.json_path.c_str(), "wb");
+        Status st = out ? streaming->write_json(analysis, out) : Status{Error{std::strerror(errno)}};
+        if (out) {
+            const bool ended = std::fputc('\n', out) != EOF;
+            const bool closed = (out == stdout ? std::fflush(out) : std::fclose(out)) == 0;
+            if (st && !(ended && closed)) st = Error{"write failed"};
+        }
+        if (!st) {
+            fmt::print(stderr, "pxecheck analyze: cannot write the JSON report: {}: {}\n", o.json_path, st.error());
+            return kExitUsage;
+        }
+    } else if (!o.json_path.empty()) {
         std::string error;
         auto text = json_of(analysis).dump(2) + "\n";
         if (o.json_path == "-") {

@@ -3,12 +3,92 @@
 #include "pxecheck/report/streaming.hpp"
 
 #include <algorithm>
-#include <cstdint>
-#include <string>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
 
 namespace pxecheck::report {
 
-StreamingAnalysis::StreamingAnalysis(Options options) : options_(std::move(options)) {}
+using nlohmann::json;
+
+namespace {
+
+/// Placeholders that the report's arrays replace in the dumped skeleton.
+constexpr const char* kFindingsMark = "\x01pxecheck:findings\x01";
+constexpr const char* kSessionsMark = "\x01pxecheck:sessions\x01";
+constexpr const char* kFramesMark = "\x01pxecheck:frames\x01";
+
+/// Frees a vector's storage (`v = {}` keeps its capacity).
+template <typename T>
+void release(std::vector<T>& v) {
+    std::vector<T>().swap(v);
+}
+
+/// \p value as an element of a top-level array in `dump(2)`: every line
+/// indented by four spaces.
+std::string array_element_text(const json& value) {
+    const std::string text = value.dump(2);
+    std::string out;
+    out.reserve(text.size() + text.size() / 4);
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t end = std::min(text.find('\n', at), text.size() - 1) + 1;
+        out.append("    ").append(text, at, end - at);
+        at = end;
+    }
+    return out;
+}
+
+}  // namespace
+
+/// The rendered JSON of judged sessions until the report is written: an
+/// unlinked temporary file, or memory where none can be made.
+class StreamingAnalysis::Spill {
+public:
+    Spill() : file_(std::tmpfile()) {}
+    ~Spill() {
+        if (file_) std::fclose(file_);
+    }
+    Spill(const Spill&) = delete;
+    Spill& operator=(const Spill&) = delete;
+
+    Ref put(const std::string& text) {
+        Ref r{size_, text.size()};
+        if (file_) {
+            if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) failed_ = true;
+        } else {
+            memory_ += text;
+        }
+        size_ += text.size();
+        return r;
+    }
+    /// Copies \p r to \p out; false on a read or write error.
+    bool copy(Ref r, std::FILE* out) {
+        if (!file_) return std::fwrite(memory_.data() + r.offset, 1, r.size, out) == r.size;
+        if (std::fflush(file_) != 0 || std::fseek(file_, static_cast<long>(r.offset), SEEK_SET) != 0) return false;
+        char buf[65536];
+        std::uint64_t left = r.size;
+        while (left) {
+            const std::size_t n = std::fread(buf, 1, std::min<std::uint64_t>(left, sizeof buf), file_);
+            if (n == 0 || std::fwrite(buf, 1, n, out) != n) return false;
+            left -= n;
+        }
+        std::fseek(file_, 0, SEEK_END);
+        return true;
+    }
+    [[nodiscard]] bool failed() const { return failed_; }
+
+private:
+    std::FILE* file_;
+    std::string memory_;
+    std::uint64_t size_ = 0;
+    bool failed_ = false;
+};
+
+StreamingAnalysis::StreamingAnalysis(Options options)
+    : options_(std::move(options)), spill_(std::make_unique<Spill>()) {}
+
+StreamingAnalysis::~StreamingAnalysis() = default;
 
 analyze::SessionSink StreamingAnalysis::sink() {
     return [this](analyze::Trace&& piece) { add(std::move(piece)); };
@@ -19,42 +99,87 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
     // --mac: the whole-trace path drops the other sessions before the rules
     // run but keeps their frames; do the same to each piece.
     if (copt.client && !piece.sessions.empty() && piece.sessions.front().mac != *copt.client) piece.sessions.clear();
+    const std::size_t order = piece.frames.empty() ? SIZE_MAX : piece.frames.front().number;
 
-    Kept k;
-    k.first_frame = piece.frames.empty() ? SIZE_MAX : piece.frames.front().number;
-    k.findings = checks::run_checks(piece, copt);
-
-    if (options_.keep_frames && !frames_omitted_) {
-        for (auto& entry : frames_json(piece)) {
-            const std::size_t number = entry.value("number", std::size_t{0});
-            frames_.emplace_back(number, std::move(entry));
-        }
-        if (frames_.size() > options_.max_frames) {
-            frames_omitted_ = true;
-            frames_.clear();
-            frames_.shrink_to_fit();
-        }
-    }
-
+    std::vector<checks::Finding> findings = checks::run_checks(piece, copt);
+    for (const auto& f : findings) ++counts_[static_cast<int>(f.severity)];
+    std::optional<analyze::BootPath> boot;
     if (!piece.sessions.empty()) {
         ++sessions_seen_;
-        k.has_session = true;
-        k.boot = analyze::reconstruct_boot(piece, piece.sessions.front());
-        k.session = std::move(piece.sessions.front());
-        // The reports read the session's MAC, addresses and transfers; the
-        // frame lists point into frames that are about to go.
-        k.session.dhcp_frames = {};
-        k.session.arp_frames = {};
-        k.transfers = std::move(piece.transfers);
-        for (auto& t : k.transfers) t.events = {};
+        boot = analyze::reconstruct_boot(piece, piece.sessions.front());
     }
-    if (!k.has_session && k.findings.empty()) return;
+
+    if (options_.keep_json && !frames_omitted_) {
+        for (const auto& entry : frames_json(piece))
+            frames_json_.emplace_back(entry.value("number", std::size_t{0}), spill_->put(array_element_text(entry)));
+        if (frames_json_.size() > options_.max_frames) {
+            frames_omitted_ = true;
+            release(frames_json_);
+        }
+    }
+
+    // The frames go now; the reports read the session's MAC, addresses and
+    // transfers, whose per-packet events go too.
+    release(piece.frames);
+    for (auto& t : piece.transfers) release(t.events);
+    for (auto& s : piece.sessions) {
+        release(s.dhcp_frames);
+        release(s.arp_frames);
+    }
+
+    if (options_.keep_json) {
+        // The report's own renderer, on this session alone.
+        Analysis one;
+        one.trace = &piece;
+        if (boot) one.boots.push_back(*boot);
+        one.findings = findings;
+        const json j = report::to_json(one);
+        if (boot) sessions_json_.emplace_back(order, spill_->put(array_element_text(j.at("sessions").at(0))));
+        const auto& fj = j.at("findings");
+        for (std::size_t i = 0; i < findings.size() && i < fj.size(); ++i) {
+            FindingRef r;
+            r.piece_order = order;
+            r.seq = findings_json_.size();
+            r.first_frame = findings[i].frames.empty() ? SIZE_MAX : findings[i].frames.front();
+            r.id = findings[i].id;
+            r.text = spill_->put(array_element_text(fj[i]));
+            findings_json_.push_back(std::move(r));
+        }
+    }
+
+    if (!options_.keep_summaries || (!boot && findings.empty())) return;
+    Kept k;
+    k.first_frame = order;
+    k.findings = std::move(findings);
+    if (boot) {
+        k.has_session = true;
+        k.boot = std::move(*boot);
+        k.session = std::move(piece.sessions.front());
+        k.transfers = std::move(piece.transfers);
+        for (auto& t : k.transfers) {  // the text report does not show them
+            release(t.requested);
+            t.oack.reset();
+        }
+    }
     kept_.push_back(std::move(k));
 }
 
+namespace {
+
+/// The engine's order (checks::run_checks): by first frame, then rule ID.
+template <typename T, typename FirstFrame, typename Id>
+void engine_order(std::vector<T>& v, FirstFrame first_frame, Id id) {
+    std::stable_sort(v.begin(), v.end(), [&](const T& x, const T& y) {
+        if (first_frame(x) != first_frame(y)) return first_frame(x) < first_frame(y);
+        return id(x) < id(y);
+    });
+}
+
+}  // namespace
+
 Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
-    // The run's shape (options, verdict rules) from the one entry point, on
-    // a trace with nothing to judge; then the pieces' results.
+    // The run's shape from the one entry point, on a trace with nothing to
+    // judge; then the sessions' results.
     summary_ = analyze::Trace{};
     Analysis a = analyze_trace(std::move(run), summary_, options_.checks);
     summary_ = std::move(capture);
@@ -67,6 +192,16 @@ Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
     a.trace = &summary_;
     a.boots.clear();
     a.findings.clear();
+    std::size_t sessions = 0, transfers = 0, findings = 0;
+    for (const auto& k : kept_) {
+        sessions += k.has_session;
+        transfers += k.transfers.size();
+        findings += k.findings.size();
+    }
+    summary_.sessions.reserve(sessions);
+    summary_.transfers.reserve(transfers);
+    a.boots.reserve(sessions);
+    a.findings.reserve(findings);
     for (auto& k : kept_) {
         for (auto& f : k.findings) a.findings.push_back(std::move(f));
         if (!k.has_session) continue;
@@ -77,38 +212,121 @@ Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
         summary_.sessions.push_back(std::move(k.session));
         a.boots.push_back(std::move(k.boot));
     }
-    kept_.clear();
-    // The engine's order (checks::run_checks): by first frame, then rule ID;
-    // ties keep the order of the sessions, as one run over the trace does.
-    std::stable_sort(a.findings.begin(), a.findings.end(), [](const checks::Finding& x, const checks::Finding& y) {
-        const std::size_t fx = x.frames.empty() ? SIZE_MAX : x.frames.front();
-        const std::size_t fy = y.frames.empty() ? SIZE_MAX : y.frames.front();
-        if (fx != fy) return fx < fy;
-        return x.id < y.id;
+    kept_ = {};
+    // Sessions were judged apart: ties keep the order of the sessions, as
+    // one run over the whole trace does.
+    engine_order(
+        a.findings, [](const checks::Finding& f) { return f.frames.empty() ? SIZE_MAX : f.frames.front(); },
+        [](const checks::Finding& f) -> const std::string& { return f.id; });
+
+    std::stable_sort(findings_json_.begin(), findings_json_.end(), [](const FindingRef& x, const FindingRef& y) {
+        if (x.piece_order != y.piece_order) return x.piece_order < y.piece_order;
+        return x.seq < y.seq;
     });
-    a.verdict = checks::verdict_of(a.findings);
+    engine_order(
+        findings_json_, [](const FindingRef& f) { return f.first_frame; },
+        [](const FindingRef& f) -> const std::string& { return f.id; });
+    std::stable_sort(sessions_json_.begin(), sessions_json_.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::stable_sort(frames_json_.begin(), frames_json_.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
+
+    // checks::verdict_of, from the counts (the findings may not be kept).
+    const auto fail = static_cast<int>(checks::Severity::Fail);
+    const auto warn = static_cast<int>(checks::Severity::Warn);
+    a.verdict = counts_[fail] ? checks::Verdict::Fail : counts_[warn] ? checks::Verdict::Warn : checks::Verdict::Pass;
     return a;
 }
 
-nlohmann::json StreamingAnalysis::to_json(const Analysis& a) const {
-    nlohmann::json j = report::to_json(a);
-    if (!options_.keep_frames || !j.contains("frames")) return j;
-    if (frames_omitted_) {
-        j.erase("frames");
-        j["source"]["anomalies"].push_back(
-            {{"id", "report.frames_omitted"},
-             {"detail", "frames[] left out: the capture has more than " + std::to_string(options_.max_frames) +
-                            " frames to list, and streaming analysis does not hold them all"}});
-        return j;
+Status StreamingAnalysis::write_json(const Analysis& a, std::FILE* out) const {
+    // The report without its long arrays, from the one renderer; then each
+    // array spliced in where its placeholder stands.
+    analyze::Trace header;
+    header.source = summary_.source;
+    header.linktype = summary_.linktype;
+    header.total_frames = summary_.total_frames;
+    header.first_time_ns = summary_.first_time_ns;
+    header.last_time_ns = summary_.last_time_ns;
+    header.source_anomalies = summary_.source_anomalies;
+    Analysis bare = a;
+    bare.trace = &header;
+    bare.boots.clear();
+    bare.findings.clear();
+    json j = report::to_json(bare);
+    j["counts"] = json{{"fail", counts_[static_cast<int>(checks::Severity::Fail)]},
+                       {"warn", counts_[static_cast<int>(checks::Severity::Warn)]},
+                       {"info", counts_[static_cast<int>(checks::Severity::Info)]}};
+    j["findings"] = kFindingsMark;
+    j["sessions"] = kSessionsMark;
+    if (j.contains("frames")) {
+        if (frames_omitted_) {
+            j.erase("frames");
+            j["source"]["anomalies"].push_back(
+                {{"id", "report.frames_omitted"},
+                 {"detail", "frames[] left out: the capture has more than " + std::to_string(options_.max_frames) +
+                                " frames to list, and streaming analysis does not hold them all"}});
+        } else {
+            j["frames"] = kFramesMark;
+        }
     }
-    std::vector<const std::pair<std::size_t, nlohmann::json>*> order;
-    order.reserve(frames_.size());
-    for (const auto& e : frames_) order.push_back(&e);
-    std::stable_sort(order.begin(), order.end(), [](const auto* x, const auto* y) { return x->first < y->first; });
-    nlohmann::json frames = nlohmann::json::array();
-    for (const auto* e : order) frames.push_back(e->second);
-    j["frames"] = std::move(frames);
-    return j;
+    const std::string text = j.dump(2);
+
+    auto write = [&](std::string_view s) { return std::fwrite(s.data(), 1, s.size(), out) == s.size(); };
+    auto write_array = [&](auto begin, auto end, auto ref_of) {
+        if (begin == end) return write("[]");
+        bool ok = write("[\n");
+        for (auto it = begin; ok && it != end; ++it) {
+            if (it != begin) ok = write(",\n");
+            ok = ok && spill_->copy(ref_of(*it), out);
+        }
+        return ok && write("\n  ]");
+    };
+    std::size_t at = 0;
+    bool ok = !spill_->failed();
+    while (ok) {
+        // The next placeholder: a JSON string holding one of the marks.
+        std::size_t next = std::string::npos;
+        int which = -1;
+        const char* marks[] = {kFindingsMark, kSessionsMark, kFramesMark};
+        for (int m = 0; m < 3; ++m) {
+            const std::string quoted = json(marks[m]).dump();
+            const std::size_t p = text.find(quoted, at);
+            if (p < next) {
+                next = p;
+                which = m;
+            }
+        }
+        if (which < 0) {
+            ok = write(std::string_view(text).substr(at));
+            break;
+        }
+        ok = write(std::string_view(text).substr(at, next - at));
+        if (!ok) break;
+        if (which == 0)
+            ok = write_array(findings_json_.begin(), findings_json_.end(), [](const FindingRef& r) { return r.text; });
+        else if (which == 1)
+            ok = write_array(sessions_json_.begin(), sessions_json_.end(), [](const auto& p) { return p.second; });
+        else
+            ok = write_array(frames_json_.begin(), frames_json_.end(), [](const auto& p) { return p.second; });
+        at = next + json(marks[which]).dump().size();
+    }
+    if (!ok) return Error{std::string("write failed (") + std::strerror(errno) + ")"};
+    return ok_status();
+}
+
+nlohmann::json StreamingAnalysis::to_json(const Analysis& a) const {
+    std::FILE* mem = std::tmpfile();
+    if (!mem) return report::to_json(a);
+    std::string text;
+    if (write_json(a, mem)) {
+        std::fflush(mem);
+        std::rewind(mem);
+        char buf[65536];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, mem)) > 0) text.append(buf, n);
+    }
+    std::fclose(mem);
+    return text.empty() ? report::to_json(a) : json::parse(text);
 }
 
 }  // namespace pxecheck::report

@@ -3,19 +3,29 @@
 /// Bounded-memory analysis of a capture. analyze::TraceBuilder::stream()
 /// cuts each complete client session out of the capture as a small Trace;
 /// StreamingAnalysis runs the one rule engine (checks::run_checks) and
-/// analyze::reconstruct_boot on it, keeps what the reports need (the
-/// findings, the session with its transfers' summaries, its boot path) and
-/// lets the frames go. At the end it gives the same Analysis, text and JSON
-/// as analyze_trace() on the whole trace, sessions in order of first
-/// appearance and findings in the engine's order.
+/// analyze::reconstruct_boot on it, keeps what the reports need and lets the
+/// frames go. At the end it gives the same Analysis, text and JSON as
+/// analyze_trace() on the whole trace: sessions in order of first
+/// appearance, findings in the engine's order.
+///
+/// What stays in memory per judged session: for the JSON report only a few
+/// dozen bytes (the session's and findings' JSON, rendered by to_json() as
+/// the session completes, wait in an unlinked temporary file); for the text
+/// report (keep_summaries) the session with its transfers' summaries, its
+/// boot path and its findings.
 
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <utility>
+#include <string>
 #include <vector>
 
 #include "pxecheck/analyze/boot.hpp"
 #include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/base/result.hpp"
 #include "pxecheck/checks/engine.hpp"
 #include "pxecheck/report/report.hpp"
 
@@ -25,50 +35,76 @@ class StreamingAnalysis {
 public:
     struct Options {
         checks::CheckOptions checks;
-        /// Gather the JSON report's frames[] entries (for --json and bundles).
-        bool keep_frames = true;
-        /// frames[] is left out of the report (with a note in the source's
-        /// anomalies) once it would list more entries than this: listing
-        /// every frame of a large capture would hold it all in memory.
+        /// Keep what render_text() needs (the text report).
+        bool keep_summaries = true;
+        /// Keep what the JSON report needs (write_json(), to_json()).
+        bool keep_json = true;
+        /// frames[] of the JSON report is left out (with a note in the
+        /// source's anomalies) once it would list more entries than this.
         std::size_t max_frames = 10000;
     };
 
     explicit StreamingAnalysis(Options options);
+    ~StreamingAnalysis();
     StreamingAnalysis(const StreamingAnalysis&) = delete;
     StreamingAnalysis& operator=(const StreamingAnalysis&) = delete;
 
     /// What to hand to TraceBuilder::stream(); it calls add().
     analyze::SessionSink sink();
-    /// Judges one complete session (or frames of no session) and keeps only
-    /// its findings and summary. With CheckOptions::client set, another
-    /// client's session is judged for findings that name no client, like
-    /// the whole-trace path, and not reported.
+    /// Judges one complete session (or frames of no session). With
+    /// CheckOptions::client set, another client's session is judged like the
+    /// whole-trace path does (its findings are filtered, it is not reported).
     void add(analyze::Trace&& piece);
 
     /// The analysis of the whole capture, from what TraceBuilder::finish()
     /// returned (the capture's description). Its `trace` points into this
     /// object and holds the sessions and their transfers (without per-packet
-    /// events) but no frames; the boots' frame_index fields are not usable.
+    /// events and option lists) but no frames; the boots' frame_index fields
+    /// are not usable.
+    /// Without keep_summaries it has no sessions, boots or findings, only
+    /// the verdict.
     Analysis finish(RunInfo run, analyze::Trace&& capture);
-    /// report::to_json(a) with frames[] gathered from the sessions.
+
+    /// The JSON report as `report::to_json(a).dump(2)` of the whole trace
+    /// would write it, written straight to \p out without building it in
+    /// memory. The error names what failed.
+    Status write_json(const Analysis& a, std::FILE* out) const;
+    /// The same as a JSON value (for evidence bundles; this one is built in memory).
     [[nodiscard]] nlohmann::json to_json(const Analysis& a) const;
 
     /// Sessions judged so far (for tests and progress).
     [[nodiscard]] std::size_t sessions_seen() const { return sessions_seen_; }
 
 private:
-    struct Kept {
-        std::size_t first_frame = 0;  ///< orders sessions by first appearance
+    class Spill;
+    struct Ref {
+        std::uint64_t offset = 0;
+        std::uint64_t size = 0;
+    };
+    struct FindingRef {
+        std::size_t piece_order = 0;  ///< first frame of its session: ties keep session order
+        std::size_t seq = 0;          ///< order within its session's findings
+        std::size_t first_frame = 0;  ///< the engine's sort key, then id
+        std::string id;
+        Ref text;
+    };
+    struct Kept {  // for the text report
+        std::size_t first_frame = 0;
         bool has_session = false;
         analyze::ClientSession session;
         analyze::BootPath boot;
         std::vector<analyze::TftpTransfer> transfers;
         std::vector<checks::Finding> findings;
     };
+
     Options options_;
-    std::vector<Kept> kept_;
-    std::vector<std::pair<std::size_t, nlohmann::json>> frames_;
+    std::unique_ptr<Spill> spill_;
+    std::vector<std::pair<std::size_t, Ref>> sessions_json_;  ///< first frame, sessions[] entry
+    std::vector<FindingRef> findings_json_;
+    std::vector<std::pair<std::size_t, Ref>> frames_json_;    ///< frame number, frames[] entry
     bool frames_omitted_ = false;
+    std::size_t counts_[3] = {0, 0, 0};  ///< by checks::Severity
+    std::deque<Kept> kept_;
     std::size_t sessions_seen_ = 0;
     analyze::Trace summary_;
 };

@@ -84,7 +84,9 @@ table{border-collapse:collapse;margin:6px 0}
 th,td{text-align:left;vertical-align:top;padding:5px 12px 5px 0;border-bottom:1px solid #edf0f3}
 th{font-weight:600;color:var(--muted);font-size:13px}
 .kv th{width:220px}
-table.files{width:100%}
+table.files{width:100%;table-layout:fixed}
+table.files th:nth-child(1){width:24%}table.files th:nth-child(2){width:15%}table.files th:nth-child(3){width:29%}
+table.files th:nth-child(4){width:9%}table.files th:nth-child(5){width:9%}
 .bad{color:var(--fail);font-weight:600}
 .good{color:var(--pass);font-weight:600}
 .muted{color:var(--muted)}
@@ -283,7 +285,8 @@ std::string ladder_svg(const Model& m) {
         if (!a.cited_by.empty()) {
             std::string ids;
             for (const auto& id : a.cited_by) ids += (ids.empty() ? "" : " ") + id;
-            const int xr = std::max(x1, x2) + 12;
+            // In the right margin, clear of every column.
+            const int xr = std::max(x_of(n ? n - 1 : 0), std::max(x1, x2)) + 18;
             out += fmt::format("<text class=\"cites {}\" x=\"{}\" y=\"{}\">{}{}</text>", a.mark, xr, yy + 4,
                                fail ? "\u2716 " : "\u25b2 ", esc(shorten(ids, 40)));
         }
@@ -412,7 +415,7 @@ std::string client_summary(const Model& m) {
                 std::string cls;
                 if (t.contains("error") && t["error"].is_object()) {
                     result = fmt::format("error {} \"{}\"", int_of(t["error"], "code"),
-                                         str(t["error"], "message"));
+                                         shorten(str(t["error"], "message"), 32));
                     // A refused name the client got past (a later file arrived:
                     // pxelinux.cfg's search, say) is not where the boot broke.
                     bool went_on = false;

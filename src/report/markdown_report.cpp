@@ -124,7 +124,17 @@ std::string ascii_ladder(const Model& m) {
                 out += pad("", kGutter) + "X the boot stops here: " + phase_words(s.phase) + "\n";
                 break;
             }
-    return out;
+    // No trailing blanks (mail clients and linters mind them).
+    std::string trimmed;
+    std::size_t start = 0;
+    while (start < out.size()) {
+        const auto nl = out.find('\n', start);
+        std::string line = out.substr(start, nl - start);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        trimmed += line + "\n";
+        start = nl + 1;
+    }
+    return trimmed;
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 # without a console error and without fetching anything (the net log shows no
 # request the page made), the DOM holds the verdict sentence and one arrow per
 # entry of report.json's frames, and the screenshot is a real picture.
+# As root with the lab peers installed, the same for the bundle of a live
+# `pxecheck client --report` run against a master without next-server.
 # Usage: report_chromium.sh PXECHECK_BINARY SOURCE_DIR   (exit 77: skipped)
 set -euo pipefail
 PXECHECK=$1; SRC=$2
@@ -26,11 +28,9 @@ browse() {
         --user-data-dir="$(mktemp -d -p "$work")" "$@"
 }
 
-for capture in ipxe-bios-dhcpd-no-next-server ipxe-bios-isc-dhcpd-tftpd-hpa; do
-    dir=$work/$capture
-    rc=0
-    "$PXECHECK" analyze -q --report "$dir" "$SRC/captures/$capture.pcap" || rc=$?
-    if ((rc > 1)); then fail "$capture: analyze --report exited $rc"; continue; fi
+# check_page NAME DIR: DIR holds a bundle; render its report.html and check it.
+check_page() {
+    local capture=$1 dir=$2
     "$PXECHECK" report verify -q "$dir" || fail "$capture: report verify"
     page="file://$dir/report.html"
 
@@ -90,7 +90,47 @@ PY
     then ok "$capture: report.html renders in Chromium"
     else fail "$capture: report.html in Chromium (see above)"
     fi
+}
+
+for capture in ipxe-bios-dhcpd-no-next-server ipxe-bios-isc-dhcpd-tftpd-hpa; do
+    rc=0
+    "$PXECHECK" analyze -q --report "$work/$capture" "$SRC/captures/$capture.pcap" || rc=$?
+    if ((rc > 1)); then fail "$capture: analyze --report exited $rc"; continue; fi
+    check_page "$capture" "$work/$capture"
 done
+
+# A live run: the emulated NIC against a master that names pxelinux.0 but no
+# server. Its bundle's capture is what the NIC sent and received.
+if [[ $(id -u) == 0 ]] && command -v dhcpd > /dev/null && command -v ip > /dev/null; then
+    . "$SRC/tests/integration/lib/lab.sh"
+    lab_up
+    trap 'lab_down; rm -rf "$work"' EXIT
+    lab_dhcpd_start "$(lab_dhcpd_conf --filename pxelinux.0)"
+    rc=0
+    lab_c "$PXECHECK" --iface c0 --mac 02:50:58:00:00:31 --offer-wait 1 --time-limit 30 \
+        --report "$work/client" > "$work/client.out" 2>&1 || rc=$?
+    if [[ $rc != 1 ]]; then
+        fail "client --report: exit $rc, expected 1 (PXE-030)"; cat "$work/client.out" >&2
+    else
+        [[ ! -e $work/client/.recording.pcap ]] || fail "client --report left its recording behind"
+        "$PY" - "$work/client" <<'PY' || fail "client bundle: report.json"
+import json, sys
+r = json.load(open(sys.argv[1] + "/report.json"))
+ids = {f["id"] for f in r["findings"]}
+assert r["command"] == "client" and r["verdict"] == "fail", (r["command"], r["verdict"])
+assert "PXE-030" in ids, ids
+assert r["evidence"]["capture_frames"] == r["source"]["frames"], r["evidence"]
+assert r["client"]["interface"] == "c0"
+PY
+        if command -v tshark > /dev/null; then
+            tshark -r "$work/client/capture.pcapng" -T fields -e frame.comment 2>/dev/null | grep -q "PXE-030" ||
+                fail "client bundle: no PXE-030 comment in capture.pcapng"
+        fi
+        check_page client "$work/client"
+    fi
+else
+    echo "note: not root or no dhcpd: the live client bundle is not checked"
+fi
 
 if ((failures)); then
     echo "$failures failure(s)" >&2

@@ -109,6 +109,12 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     int linktype = -1;
     for (const auto& file : o.files) {
         auto reader = link::PcapReader::open(file);
+        if (!reader && builder) {
+            // A later piece of a rotated capture: the pieces before it stand.
+            damage = reader.error();
+            builder->add_source_anomaly({"capture.read_error", 0, damage});
+            break;
+        }
         if (!reader) {
             fmt::print(stderr, "pxecheck analyze: {}\n", reader.error());
             return kExitUsage;
@@ -139,7 +145,8 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
             builder->add(number_offset + frame->number, frame->timestamp_ns, frame->data, frame->original_length);
         }
         if (!r.error().empty()) {
-            damage = file + ": " + r.error();
+            // The reader's message names the file already.
+            damage = r.error().rfind(file + ":", 0) == 0 ? r.error() : file + ": " + r.error();
             builder->add_source_anomaly({"capture.read_error", 0, damage});
         }
         number_offset += last;
@@ -189,7 +196,8 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         }
     } else if (!o.json_path.empty()) {
         std::string error;
-        auto text = json_of(analysis).dump(2) + "\n";
+        // Names and messages off the wire need not be UTF-8: U+FFFD for those bytes.
+        auto text = json_of(analysis).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
         if (o.json_path == "-") {
             fmt::print("{}", text);
         } else if (!write_file(o.json_path, text, error)) {

@@ -25,9 +25,10 @@ void release(std::vector<T>& v) {
 }
 
 /// \p value as an element of a top-level array in `dump(2)`: every line
-/// indented by four spaces.
+/// indented by four spaces. Bytes that are not UTF-8 (names and messages off
+/// the wire) become U+FFFD, as in the whole-trace report.
 std::string array_element_text(const json& value) {
-    const std::string text = value.dump(2);
+    const std::string text = value.dump(2, ' ', false, json::error_handler_t::replace);
     std::string out;
     out.reserve(text.size() + text.size() / 4);
     std::size_t at = 0;
@@ -269,7 +270,7 @@ Status StreamingAnalysis::write_json(const Analysis& a, std::FILE* out) const {
             j["frames"] = kFramesMark;
         }
     }
-    const std::string text = j.dump(2);
+    const std::string text = j.dump(2, ' ', false, json::error_handler_t::replace);
 
     auto write = [&](std::string_view s) { return std::fwrite(s.data(), 1, s.size(), out) == s.size(); };
     auto write_array = [&](auto begin, auto end, auto ref_of) {

@@ -4,8 +4,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 namespace pxecheck::report {
 
@@ -86,12 +91,90 @@ private:
     bool failed_ = false;
 };
 
+/// Judges sessions on a second thread, in the order they were handed over.
+/// The queue is short, so the reader waits rather than memory growing.
+class StreamingAnalysis::Worker {
+public:
+    explicit Worker(StreamingAnalysis& owner) : owner_(owner), thread_([this] { run(); }) {}
+    ~Worker() {
+        try {
+            stop();
+        } catch (...) {  // reported by finish() when it ran
+        }
+    }
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    void push(analyze::Trace&& piece) {
+        std::unique_lock lock(mutex_);
+        room_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
+        if (failed_) return;  // finish() reports it
+        queue_.push_back(std::move(piece));
+        ready_.notify_one();
+    }
+    /// Waits until every piece is judged; rethrows the worker's exception.
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+            ready_.notify_one();
+        }
+        if (thread_.joinable()) thread_.join();
+        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    }
+
+private:
+    static constexpr std::size_t kMaxQueued = 32;
+
+    void run() {
+        for (;;) {
+            analyze::Trace piece;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+                if (queue_.empty()) return;
+                piece = std::move(queue_.front());
+                queue_.pop_front();
+                room_.notify_one();
+            }
+            try {
+                owner_.add(std::move(piece));
+            } catch (...) {
+                std::lock_guard lock(mutex_);
+                error_ = std::current_exception();
+                failed_ = true;
+                queue_.clear();
+                room_.notify_all();
+                return;
+            }
+        }
+    }
+
+    StreamingAnalysis& owner_;
+    std::mutex mutex_;
+    std::condition_variable ready_, room_;
+    std::deque<analyze::Trace> queue_;
+    bool done_ = false;
+    bool failed_ = false;
+    std::exception_ptr error_;
+    std::thread thread_;  // last: starts once the rest is ready
+};
+
 StreamingAnalysis::StreamingAnalysis(Options options)
     : options_(std::move(options)), spill_(std::make_unique<Spill>()) {}
 
-StreamingAnalysis::~StreamingAnalysis() = default;
+StreamingAnalysis::~StreamingAnalysis() {
+    if (worker_) {
+        try {
+            worker_->stop();
+        } catch (...) {  // finish() was never called; nothing to report to
+        }
+    }
+}
 
 analyze::SessionSink StreamingAnalysis::sink() {
+    if (options_.background && !worker_) worker_ = std::make_unique<Worker>(*this);
+    if (worker_) return [this](analyze::Trace&& piece) { worker_->push(std::move(piece)); };
     return [this](analyze::Trace&& piece) { add(std::move(piece)); };
 }
 
@@ -179,6 +262,10 @@ void engine_order(std::vector<T>& v, FirstFrame first_frame, Id id) {
 }  // namespace
 
 Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
+    if (worker_) {
+        auto w = std::move(worker_);
+        w->stop();
+    }
     // The run's shape from the one entry point, on a trace with nothing to
     // judge; then the sessions' results.
     summary_ = analyze::Trace{};

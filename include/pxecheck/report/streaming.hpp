@@ -42,6 +42,9 @@ public:
         /// frames[] of the JSON report is left out (with a note in the
         /// source's anomalies) once it would list more entries than this.
         std::size_t max_frames = 10000;
+        /// Judge sessions on a second thread while the capture is read (the
+        /// results and their order are the same either way).
+        bool background = true;
     };
 
     explicit StreamingAnalysis(Options options);
@@ -49,7 +52,8 @@ public:
     StreamingAnalysis(const StreamingAnalysis&) = delete;
     StreamingAnalysis& operator=(const StreamingAnalysis&) = delete;
 
-    /// What to hand to TraceBuilder::stream(); it calls add().
+    /// What to hand to TraceBuilder::stream(): add(), or with `background`
+    /// a queue (at most a few dozen sessions wait) that a worker drains.
     analyze::SessionSink sink();
     /// Judges one complete session (or frames of no session). With
     /// CheckOptions::client set, another client's session is judged like the
@@ -63,6 +67,7 @@ public:
     /// are not usable.
     /// Without keep_summaries it has no sessions, boots or findings, only
     /// the verdict.
+    /// Waits for the worker; rethrows what it threw.
     Analysis finish(RunInfo run, analyze::Trace&& capture);
 
     /// The JSON report as `report::to_json(a).dump(2)` of the whole trace
@@ -77,6 +82,7 @@ public:
 
 private:
     class Spill;
+    class Worker;
     struct Ref {
         std::uint64_t offset = 0;
         std::uint64_t size = 0;
@@ -99,6 +105,7 @@ private:
 
     Options options_;
     std::unique_ptr<Spill> spill_;
+    std::unique_ptr<Worker> worker_;
     std::vector<std::pair<std::size_t, Ref>> sessions_json_;  ///< first frame, sessions[] entry
     std::vector<FindingRef> findings_json_;
     std::vector<std::pair<std::size_t, Ref>> frames_json_;    ///< frame number, frames[] entry

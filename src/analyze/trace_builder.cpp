@@ -289,13 +289,19 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
         const bool no_vendor_class = !m.find(wire::opt::kVendorClass);
         if (no_vendor_class &&
             (type == wire::DhcpMessageType::Decline || type == wire::DhcpMessageType::Release)) {
+            // Same xid first (a DECLINE answers its ACK); else the client's
+            // latest message (a RELEASE usually starts a new xid).
+            std::optional<ClientStage> latest;
             for (auto it = s.dhcp_frames.rbegin(); it != s.dhcp_frames.rend(); ++it) {
                 const Frame& prev = l.frames[*it];
-                if (prev.direction == Direction::FromClient && prev.dhcp && prev.dhcp->xid == m.xid && prev.stage) {
-                    f.stage = prev.stage;
+                if (prev.direction != Direction::FromClient || !prev.dhcp || !prev.stage) continue;
+                if (!latest) latest = prev.stage;
+                if (prev.dhcp->xid == m.xid) {
+                    latest = prev.stage;
                     break;
                 }
             }
+            if (latest) f.stage = latest;
         }
     }
     if (f.direction == Direction::ToClient && type == wire::DhcpMessageType::Ack) {

@@ -47,7 +47,7 @@ class Golden : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(Golden, FindingsMatchCommittedExpectation) {
     const fs::path capture = GetParam();
-    const fs::path golden = source_path("tests/golden") / (capture.stem().string() + ".json");
+    const fs::path golden = fs::path(source_path("tests/golden")) / (capture.stem().string() + ".json");
     auto r = run_pxecheck("analyze -q --json - '" + capture.string() + "'");
     ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.out;
     const json actual = stable_part(json::parse(r.out));
@@ -59,8 +59,8 @@ TEST_P(Golden, FindingsMatchCommittedExpectation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Captures, Golden, ::testing::ValuesIn(bundled_captures()),
-                         [](const ::testing::TestParamInfo<fs::path>& info) {
-                             std::string name = info.param.stem().string();
+                         [](const ::testing::TestParamInfo<fs::path>& param_info) {
+                             std::string name = param_info.param.stem().string();
                              for (auto& c : name)
                                  if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                              return name;

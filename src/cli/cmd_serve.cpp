@@ -270,6 +270,8 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
     if (o.time_limit > 0) ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
     ropt.exit_after = o.exit_after;
     ropt.stop = &g_stop;
+    ropt.ignore_macs.insert(probe.probe_mac);
+    ropt.watch_other_servers = !settings.master.proxy;
     const bool verbose = o.verbose;
     ropt.on_line = [verbose](const scenario::ServeLine& l) {
         if (l.verbose && !verbose) return;
@@ -419,7 +421,7 @@ Runner add_serve(CLI::App& app, const Invocation& inv) {
     reg("prompt-timeout", sub->add_option("--prompt-timeout", o->prompt_timeout,
                                           "menu prompt seconds (0 boot first entry, 255 wait for a key)"));
     reg("probe-wait", sub->add_option("--probe-wait", o->probe_wait,
-                                      "seconds the safety probe listens for another DHCP server (default 2)"));
+                                      "seconds the safety probe listens for another DHCP server (default 4; DISCOVERs at 0, a quarter and half of it)"));
     sub->add_flag("--allow-other-dhcp", o->flags.allow_other_dhcp, "serve addresses even beside another DHCP server");
     sub->add_flag("--dry-run", o->dry_run, "print the configuration and the answers to a BIOS and a UEFI DISCOVER, send nothing");
     sub->add_option("--json", o->json_path, "write the JSON report (with a \"nics\" array) to this file");

@@ -5,6 +5,7 @@
 #include "pxecheck/scenario/serve_run.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -189,6 +190,7 @@ public:
 
             for (auto& rx : io_.receive()) {
                 const auto decoded = link::decode_frame(link::linktype::kEthernet, rx.data);
+                if (!from_others(decoded, now)) continue;
                 if (relevant(decoded, setup_.master.server_ip, nic_macs_)) record(rx.time_ns, rx.data);
                 auto d = stack_.on_frame(now, rx.data);
                 if (!d) continue;
@@ -222,6 +224,28 @@ public:
     }
 
 private:
+    /// Looks at DHCP replies sent to port 68 by someone else. False when the
+    /// frame answers one of options_.ignore_macs (not recorded, not a NIC).
+    bool from_others(const link::DecodedFrame& f, TimePoint now) {
+        if (!f.udp || f.udp->src_port != 67 || f.udp->dst_port != 68 || f.udp->src_ip == setup_.master.server_ip)
+            return true;
+        if (options_.ignore_macs.empty() && !options_.watch_other_servers) return true;
+        const auto d = wire::decode_dhcp(f.udp->payload);
+        if (!d.header_complete || d.msg.op != 2) return true;
+        if (options_.ignore_macs.count(d.msg.client_mac()) != 0) return false;
+        if (!options_.watch_other_servers) return true;
+        const auto type = d.msg.message_type();
+        if (type != wire::DhcpMessageType::Offer && type != wire::DhcpMessageType::Ack) return true;
+        if (d.msg.yiaddr.is_zero()) return true;  // a proxyDHCP answer hands out no address
+        const Ipv4Addr who = d.msg.server_id().value_or(f.udp->src_ip);
+        if (!other_servers_.insert({f.src_mac, who}).second) return true;
+        line(now, d.msg.client_mac(),
+             "warning: another DHCP server, " + who.to_string() + " (MAC " + f.src_mac.to_string() + "), " +
+                 (type == wire::DhcpMessageType::Offer ? "offered " : "acknowledged ") + d.msg.yiaddr.to_string() +
+                 " to this client: two servers hand out addresses on this segment");
+        return true;
+    }
+
     void line(TimePoint at, std::optional<MacAddr> mac, std::string text, bool verbose = false) {
         if (!options_.on_line) return;
         options_.on_line(ServeLine{at, link::EventLoop::wall_ns(), mac, std::move(text), verbose});
@@ -443,6 +467,7 @@ private:
     std::size_t finished_ = 0;
     bool send_error_shown_ = false;
     std::multimap<std::int64_t, Bytes> pending_;  ///< frames waiting to be recorded, by time
+    std::set<std::pair<MacAddr, Ipv4Addr>> other_servers_;  ///< other DHCP servers already reported
 };
 
 // --- probe ---------------------------------------------------------------------------
@@ -505,8 +530,12 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
     link::EventLoop loop(io);
     const TimePoint start = link::EventLoop::now();
     const TimePoint end = start + wait;
-    const TimePoint second = start + wait / 2;
-    bool second_sent = false;
+    // Three DISCOVERs, at 0, a quarter and half of the wait: a server that
+    // missed the first (just started, or a lost frame) still answers the
+    // later ones, and one that pings the address first (ISC dhcpd's
+    // ping-check waits 1 s) has half the wait left to answer.
+    const std::array<TimePoint, 2> resend{start + wait / 4, start + wait / 2};
+    std::size_t resent = 0;
 
     auto send = [&](std::uint16_t secs) {
         const Bytes frame = link::build_udp_frame({result.probe_mac, Ipv4Addr::any(), 68},
@@ -520,11 +549,11 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
     while (true) {
         TimePoint now = link::EventLoop::now();
         if (now >= end || (stop && stop->load())) break;
-        if (!second_sent && now >= second) {
+        while (resent < resend.size() && now >= resend[resent]) {
             send(static_cast<std::uint16_t>(std::chrono::duration_cast<std::chrono::seconds>(now - start).count()));
-            second_sent = true;
+            ++resent;
         }
-        loop.wait(second_sent ? end : second);
+        loop.wait(resent < resend.size() ? resend[resent] : end);
         for (auto& rx : io.receive()) {
             const auto f = link::decode_frame(link::linktype::kEthernet, rx.data);
             if (!f.udp || f.udp->src_port != 67 || f.udp->dst_port != 68) continue;

@@ -66,7 +66,9 @@ other_mac=02:00:00:14:00:0d
 lab_add_host d 192.168.14.1 "$other_mac"
 lab_dhcpd_start "$(lab_dhcpd_conf --range '192.168.14.100 192.168.14.120')" dhcpd "$LAB_NS_d" h0
 rc=0
-lab_m "$PXECHECK" serve --iface m0 "${common[@]}" >"$LAB_DIR/refused.out" 2>&1 || rc=$?
+# --time-limit: should the probe miss the other server, serve ends (exit 0, failing the next
+# assertion) instead of serving until ctest's timeout.
+lab_m "$PXECHECK" serve --iface m0 "${common[@]}" --time-limit 20 >"$LAB_DIR/refused.out" 2>&1 || rc=$?
 assert_eq "beside another DHCP server: exit code" 3 "$rc"
 expect_in "the refusal names the other server's address and MAC" "$LAB_DIR/refused.out" \
     "another DHCP server, 192.168.14.1 \(MAC $other_mac\)"
@@ -78,6 +80,26 @@ lab_m "$PXECHECK" serve --iface m0 "${common[@]}" --allow-other-dhcp --time-limi
     >"$LAB_DIR/allowed.out" 2>&1 || rc=$?
 assert_eq "--allow-other-dhcp: exit code" 0 "$rc"
 expect_in "--allow-other-dhcp warns" "$LAB_DIR/allowed.out" 'warning: another DHCP server, 192.168.14.1.*--allow-other-dhcp'
+
+# --- a server the probe missed ------------------------------------------------------------------
+# dhcpd pings an address before offering it (ping-check, 1 s), so a 0.1 s probe cannot hear it.
+# Its late OFFER to the probe's throwaway MAC must not turn up as a NIC; once a real NIC (the
+# emulator on the bridge, heard by both servers) is offered an address by dhcpd as well, serve
+# names that server while serving.
+serve_start "$LAB_DIR/late.log" "${common[@]}" --allow-other-dhcp --probe-wait 0.1 --exit-after 1 --time-limit 60
+late_mac=02:00:00:14:00:31
+rc=0; lab_c "$PXECHECK" client --iface br0 --mac $late_mac --offer-wait 3 --json "$LAB_DIR/late-client.json" \
+    >"$LAB_DIR/late-client.out" 2>&1 || rc=$?
+serve_stop
+expect_in "serve names a DHCP server the probe missed when it answers a NIC" "$LAB_DIR/late.log" \
+    "$late_mac +warning: another DHCP server, 192.168.14.1 \(MAC $other_mac\), offered 192.168.14.1[0-9]{2}"
+if grep -q '02:50:50:' "$LAB_DIR/late.log"; then
+    echo "FAIL: the probe's throwaway MAC shows up in serve's log:" >&2; grep '02:50:50:' "$LAB_DIR/late.log" >&2
+    ASSERT_FAILURES=$((ASSERT_FAILURES + 1))
+else echo "ok: the probe's own MAC is not reported as a NIC"; fi
+assert_json "the emulated NIC saw both servers' OFFERs" \
+    "{o['server_id'] for o in r['sessions'][0]['dhcp']['offers']} == {'192.168.14.1', '192.168.14.200'}" \
+    "$LAB_DIR/late-client.json"
 
 # --- proxy beside it, and the confined TFTP root ------------------------------------------------
 serve_start "$LAB_DIR/proxy.log" --proxy --server-ip 192.168.14.200 --tftp-root "$root" --json "$LAB_DIR/proxy.json" \

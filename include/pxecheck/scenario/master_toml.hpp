@@ -57,7 +57,7 @@ struct ServeSettings {
 
     // --- safety -------------------------------------------------------------------
     /// Seconds the start-up probe listens for another DHCP server's OFFER.
-    double probe_wait = 2.0;
+    double probe_wait = 4.0;
     /// Serve addresses even when another DHCP server answered the probe.
     bool allow_other_dhcp = false;
 };

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,13 @@ struct ServeRunOptions {
     const std::atomic<bool>* stop = nullptr;
     /// Called for every event as it happens.
     std::function<void(const ServeLine&)> on_line;
+    /// Client MACs that are not NICs: the safety probe's throwaway MAC, whose
+    /// late answers would otherwise show up as a silent "NIC".
+    std::set<MacAddr> ignore_macs;
+    /// Say (once per server) when another DHCP server answers a client while
+    /// this one hands out addresses: the probe can miss a server that was
+    /// down or slow, and two servers answering is the trouble it guards against.
+    bool watch_other_servers = false;
 };
 
 /// What serve saw of one NIC (one MAC).

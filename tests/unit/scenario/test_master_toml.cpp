@@ -42,7 +42,7 @@ TEST(MasterToml, SeedExampleIsTheSeedOneLiner) {
     EXPECT_EQ(m.boot_file_for(7), "bootx64.efi");
     EXPECT_EQ(m.boot_file_for(11), "bootaa64.efi");
     EXPECT_EQ(r->tftp_root, "/var/lib/tftpboot");
-    EXPECT_DOUBLE_EQ(r->probe_wait, 2.0);
+    EXPECT_DOUBLE_EQ(r->probe_wait, 4.0);
     EXPECT_FALSE(r->allow_other_dhcp);
 
     // The file and the seed's one-liner give the same settings.

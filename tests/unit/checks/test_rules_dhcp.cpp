@@ -16,6 +16,7 @@
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/checks/engine.hpp"
 #include "pxecheck/link/pcap_file.hpp"
+#include "finding_helpers.hpp"
 #include "trace_fixtures.hpp"
 
 using namespace pxecheck;
@@ -56,28 +57,6 @@ std::vector<Finding> run(const Dora& d) {
     TraceScript s;
     d.play(s);
     return run(s);
-}
-
-std::vector<Finding> with_id(const std::vector<Finding>& all, std::string_view id) {
-    std::vector<Finding> out;
-    for (const auto& f : all)
-        if (f.id == id) out.push_back(f);
-    return out;
-}
-
-std::string dump(const std::vector<Finding>& all) {
-    std::string s;
-    for (const auto& f : all) {
-        s += f.id + " [" + std::string(checks::to_string(f.severity)) + "/" + std::string(checks::to_string(f.blame)) +
-             "] " + f.detail + " frames";
-        for (auto n : f.frames) s += ' ' + std::to_string(n);
-        s += '\n';
-    }
-    return s;
-}
-
-bool has_frame(const Finding& f, std::size_t n) {
-    return std::find(f.frames.begin(), f.frames.end(), n) != f.frames.end();
 }
 
 /// Asserts exactly one finding \p id with this blame and severity that

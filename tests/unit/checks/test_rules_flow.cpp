@@ -19,6 +19,7 @@
 #include "pxecheck/link/pcap_file.hpp"
 #include "pxecheck/wire/dhcp.hpp"
 #include "pxecheck/wire/tftp.hpp"
+#include "finding_helpers.hpp"
 #include "trace_fixtures.hpp"
 
 namespace {
@@ -36,36 +37,9 @@ const Ipv4Addr kNowhere = Ipv4Addr::from_octets(192, 168, 14, 99);
 constexpr std::uint16_t kCp = 2070;
 constexpr std::uint16_t kSt = 40000;
 
-std::vector<Finding> flow(const analyze::Trace& t) {
-    checks::CheckOptions o;
-    o.only = {"FLOW-", "TFTP-"};
-    return checks::run_checks(t, o);
-}
-
-std::vector<Finding> with_id(const std::vector<Finding>& all, std::string_view id) {
-    std::vector<Finding> out;
-    std::copy_if(all.begin(), all.end(), std::back_inserter(out), [&](const Finding& f) { return f.id == id; });
-    return out;
-}
+std::vector<Finding> flow(const analyze::Trace& t) { return run_rules(t, {"FLOW-", "TFTP-"}); }
 
 std::vector<Finding> run(TraceScript& s, std::string_view id) { return with_id(flow(s.finish()), id); }
-
-bool has_frame(const Finding& f, std::size_t n) {
-    return std::find(f.frames.begin(), f.frames.end(), n) != f.frames.end();
-}
-
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
-
-std::string dump(const std::vector<Finding>& fs) {
-    std::string out;
-    for (const auto& f : fs) {
-        out += f.id + " " + std::string(checks::to_string(f.severity)) + " " + std::string(checks::to_string(f.blame)) +
-               " [";
-        for (auto n : f.frames) out += std::to_string(n) + " ";
-        out += "] " + f.detail + "\n";
-    }
-    return out;
-}
 
 /// Findings other than INFO.
 std::vector<Finding> serious(const std::vector<Finding>& fs) {

@@ -18,6 +18,7 @@
 #include "pxecheck/link/pcap_file.hpp"
 #include "pxecheck/wire/dhcp.hpp"
 #include "pxecheck/wire/pxe.hpp"
+#include "finding_helpers.hpp"
 #include "trace_fixtures.hpp"
 
 namespace {
@@ -32,36 +33,9 @@ using wire::DhcpMessageType;
 
 // --- running the rules ------------------------------------------------------------
 
-std::vector<Finding> pxe_findings(const analyze::Trace& t) {
-    checks::CheckOptions o;
-    o.only = {"PXE-"};
-    return checks::run_checks(t, o);
-}
-
-std::vector<Finding> with_id(const std::vector<Finding>& all, std::string_view id) {
-    std::vector<Finding> out;
-    std::copy_if(all.begin(), all.end(), std::back_inserter(out), [&](const Finding& f) { return f.id == id; });
-    return out;
-}
+std::vector<Finding> pxe_findings(const analyze::Trace& t) { return run_rules(t, {"PXE-"}); }
 
 std::vector<Finding> run(TraceScript& s, std::string_view id) { return with_id(pxe_findings(s.finish()), id); }
-
-bool has_frame(const Finding& f, std::size_t n) {
-    return std::find(f.frames.begin(), f.frames.end(), n) != f.frames.end();
-}
-
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
-
-std::string dump(const std::vector<Finding>& fs) {
-    std::string out;
-    for (const auto& f : fs) {
-        out += f.id + " " + std::string(checks::to_string(f.severity)) + " " + std::string(checks::to_string(f.blame)) +
-               " [";
-        for (auto n : f.frames) out += std::to_string(n) + " ";
-        out += "] " + f.detail + "\n";
-    }
-    return out;
-}
 
 // --- messages --------------------------------------------------------------------
 

@@ -17,6 +17,7 @@
 #include "pxecheck/checks/engine.hpp"
 #include "pxecheck/link/pcap_file.hpp"
 #include "pxecheck/wire/tftp.hpp"
+#include "finding_helpers.hpp"
 #include "trace_fixtures.hpp"
 
 namespace {
@@ -35,32 +36,7 @@ constexpr std::uint16_t kSt = 40000;  // server TID
 // --- running the rules ------------------------------------------------------------
 
 std::vector<Finding> findings(const analyze::Trace& t, std::vector<std::string> only = {"TFTP-", "FLOW-"}) {
-    checks::CheckOptions o;
-    o.only = std::move(only);
-    return checks::run_checks(t, o);
-}
-
-std::vector<Finding> with_id(const std::vector<Finding>& all, std::string_view id) {
-    std::vector<Finding> out;
-    std::copy_if(all.begin(), all.end(), std::back_inserter(out), [&](const Finding& f) { return f.id == id; });
-    return out;
-}
-
-bool has_frame(const Finding& f, std::size_t n) {
-    return std::find(f.frames.begin(), f.frames.end(), n) != f.frames.end();
-}
-
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
-
-std::string dump(const std::vector<Finding>& fs) {
-    std::string out;
-    for (const auto& f : fs) {
-        out += f.id + " " + std::string(checks::to_string(f.severity)) + " " + std::string(checks::to_string(f.blame)) +
-               " [";
-        for (auto n : f.frames) out += std::to_string(n) + " ";
-        out += "] " + f.detail + "\n";
-    }
-    return out;
+    return run_rules(t, std::move(only));
 }
 
 bool any_fail(const std::vector<Finding>& fs) {

@@ -215,6 +215,33 @@ TEST(TFTP_003, WellFormedOptionsPass) {
     EXPECT_TRUE(with_id(t.run(), "TFTP-003").empty());
 }
 
+// A capture cut at its snap length ends the RRQ inside an option: the string
+// is unterminated in the capture, not on the wire (the UDP length says more
+// followed). That is the capture's limit, not the NIC's fault.
+TEST(TFTP_003, RequestCutBySnapLengthIsNotBlamedOnTheNic) {
+    Tftp t;
+    Bytes frame = link::build_udp_frame({kClientMac, kClientIp, t.cp}, {kServerMac, kServerIp, 69},
+                                        wire::encode_tftp(wire::make_rrq("pxelinux.0", "octet",
+                                                                         {{"blksize", "1432"}, {"tsize", "0"}})));
+    frame.resize(frame.size() - 5);  // into "tsize"'s value
+    t.s.frame(frame);
+    const auto all = t.run();
+    EXPECT_TRUE(with_id(all, "TFTP-003").empty()) << dump(all);
+}
+
+// The same bytes with a UDP length that matches them: the NIC really sent an
+// unterminated option.
+TEST(TFTP_003, UnterminatedOptionOnTheWireFails) {
+    Tftp t;
+    Bytes payload = wire::encode_tftp(wire::make_rrq("pxelinux.0", "octet", {{"blksize", "1432"}, {"tsize", "0"}}));
+    payload.pop_back();  // the final NUL
+    t.client_raw(payload);
+    const auto all = t.run();
+    const auto fs = with_id(all, "TFTP-003");
+    ASSERT_EQ(fs.size(), 1u) << dump(all);
+    EXPECT_EQ(fs[0].blame, Blame::Nic);
+}
+
 TEST(TFTP_018, OutOfRangeRequestValuesFail) {
     Tftp t;
     t.rrq("pxelinux.0", {{"blksize", "4"}, {"timeout", "0"}, {"tsize", "17"}});

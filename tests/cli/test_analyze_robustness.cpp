@@ -239,6 +239,8 @@ TEST_F(Robustness, SnaplenCutCapture) {
         EXPECT_EQ(j.at("source").at("frames"), 273);
         // Cut payloads give no hash rather than a wrong one.
         EXPECT_TRUE(j.at("sessions").at(0).at("tftp").at(0).at("sha256").is_null());
+        // What the cut removed is not held against the NIC: its RRQs end mid-option only in the file.
+        for (const auto& f : j.at("findings")) EXPECT_NE(f.at("id"), "TFTP-003") << f.dump();
         j.erase("started_at");
         j.erase("command_line");
         reports[m] = j.dump();

@@ -145,6 +145,24 @@ struct TraceBuilder::Impl {
     }
 
     void add_frame(std::size_t number, std::int64_t time_ns, ByteView data, std::uint32_t orig_len);
+    /// A TFTP DATA or ACK read in place from its frame.
+    struct BulkPacket {
+        std::size_t number = 0;
+        std::int64_t time_ns = 0;
+        std::uint16_t src_port = 0;
+        std::uint16_t dst_port = 0;
+        std::uint16_t opcode = 0;
+        std::uint16_t block = 0;
+        ByteView data;                    ///< DATA payload after the 4-byte header
+        std::size_t declared_length = 0;  ///< UDP payload size the headers announce
+        bool complete = true;             ///< all of the UDP payload was captured
+    };
+    /// The bulk of a capture, DATA and ACK of well-formed frames, without
+    /// building a Frame (none is kept); false when the frame needs the full
+    /// decode.
+    bool add_bulk_frame(std::size_t number, std::int64_t time_ns, ByteView data);
+    /// Records \p b in the transfer; returns the session it belongs to.
+    Live* add_bulk(TransferState& st, bool from_client_side, const BulkPacket& b);
     void add_udp(Frame&& f);
     void add_dhcp(Frame&& f, Protocol proto);
     /// The session whose transfer \p f belongs to (nullptr: not TFTP we know of).
@@ -200,6 +218,11 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
     if (trace.total_frames == 0 || time_ns > trace.last_time_ns) trace.last_time_ns = time_ns;
     ++trace.total_frames;
     expire_fragments(trace.last_time_ns);
+    attached = false;
+    if (add_bulk_frame(number, time_ns, data)) {
+        if (attached) expire(trace.last_time_ns);
+        return;
+    }
     auto decoded = link::decode_frame(trace.linktype, data);
     Frame f;
     f.number = number;
@@ -391,6 +414,15 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
         return &l;
     }
     if (it == open_transfers.end()) return nullptr;  // not TFTP we know of
+    const auto& p = decoded.pkt;
+    if (bulk || p.op() == wire::TftpOpcode::Data || p.op() == wire::TftpOpcode::Ack) {
+        // Not kept (see add_udp): only the transfer records it.
+        Live* owner = add_bulk(it->second, client_side,
+                               BulkPacket{f.number, f.time_ns, u.src_port, u.dst_port, opcode, p.block,
+                                          bulk ? bulk_data : ByteView(p.data), u.declared_length, u.complete});
+        if (!bulk) f.tftp = std::move(decoded.pkt);
+        return owner;
+    }
 
     auto& st = it->second;
     auto& t = st.owner->transfers[st.index];
@@ -398,43 +430,11 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
     f.protocol = Protocol::Tftp;
     f.direction = from_client_side ? Direction::FromClient : Direction::ToClient;
     for (auto& a : decoded.anomalies) f.anomalies.push_back(std::move(a));
-    const auto& p = decoded.pkt;
     TftpTransfer::Event ev{f.number, f.time_ns, from_client_side, opcode, 0, 0, u.src_port, u.dst_port};
     t.end_ns = f.time_ns;
     if (!from_client_side && t.server_tid == 0) t.server_tid = u.src_port;
 
     switch (p.op().value_or(wire::TftpOpcode::Rrq)) {
-        case wire::TftpOpcode::Data: {
-            const ByteView data = bulk ? bulk_data : ByteView(p.data);
-            ev.block = p.block;
-            ev.size = static_cast<std::uint32_t>(std::max(data.size(), u.declared_length >= 4 ? u.declared_length - 4 : 0));
-            // Only the data sender's DATA on the TID pair counts toward the
-            // file: the server's for a read (a second server answering the
-            // same RRQ is a TFTP-005 finding), the client's for a write.
-            const bool from_tid = t.write ? from_client_side && t.server_tid != 0 && u.dst_port == t.server_tid
-                                          : !from_client_side && u.src_port == t.server_tid;
-            const std::uint16_t expected = static_cast<std::uint16_t>(st.last_block + 1);
-            // Past 65535 servers wrap to 0 or to 1 (TFTP-026): accept both.
-            const bool next = from_tid && !st.finished &&
-                              (p.block == expected || (st.any_data && st.last_block == 0xffff && p.block == 1));
-            if (next) {
-                st.any_data = true;
-                st.last_block = p.block;
-                if (!u.complete || data.size() + 4 < u.declared_length) t.payload_missing = true;
-                st.hash->update(data);
-                t.bytes += ev.size;
-                if (ev.size < t.blksize) {
-                    t.complete = true;
-                    mark_finished(st);
-                }
-            } else if (from_tid && st.any_data && p.block == st.last_block) {
-                ++t.retransmissions;
-            }
-            break;
-        }
-        case wire::TftpOpcode::Ack:
-            ev.block = p.block;
-            break;
         case wire::TftpOpcode::Oack:
             // Only the server's TID negotiates: an OACK from a second port (a
             // second reply to the same RRQ) must not change the transfer.
@@ -461,7 +461,66 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
             break;
     }
     t.events.push_back(ev);
-    if (!bulk) f.tftp = std::move(decoded.pkt);
+    f.tftp = std::move(decoded.pkt);
+    return st.owner;
+}
+
+bool TraceBuilder::Impl::add_bulk_frame(std::size_t number, std::int64_t time_ns, ByteView data) {
+    const auto u = link::peek_udp(trace.linktype, data);
+    if (!u || u->src_port == kBootServerPort || u->dst_port == kBootServerPort ||
+        (is_dhcp_port(u->src_port) && is_dhcp_port(u->dst_port)) || u->payload.size() < 4)
+        return false;
+    const ByteView payload = u->payload;
+    const auto opcode = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);
+    if (opcode != static_cast<std::uint16_t>(wire::TftpOpcode::Data) &&
+        opcode != static_cast<std::uint16_t>(wire::TftpOpcode::Ack))
+        return false;
+    // The same lookup as add_tftp(); a DATA or ACK of no open transfer is
+    // not TFTP we know of.
+    auto it = open_transfers.find(TransferKey{u->src_ip.value, u->src_port, u->dst_ip.value});
+    const bool client_side = it != open_transfers.end();
+    if (!client_side) it = open_transfers.find(TransferKey{u->dst_ip.value, u->dst_port, u->src_ip.value});
+    if (it == open_transfers.end()) return true;
+    const auto block = static_cast<std::uint16_t>((payload[2] << 8) | payload[3]);
+    Live* owner = add_bulk(it->second, client_side,
+                           BulkPacket{number, time_ns, u->src_port, u->dst_port, opcode, block, payload.subspan(4),
+                                      payload.size(), true});
+    touch(*owner, time_ns);
+    return true;
+}
+
+TraceBuilder::Impl::Live* TraceBuilder::Impl::add_bulk(TransferState& st, bool from_client_side,
+                                                       const BulkPacket& b) {
+    auto& t = st.owner->transfers[st.index];
+    TftpTransfer::Event ev{b.number, b.time_ns, from_client_side, b.opcode, b.block, 0, b.src_port, b.dst_port};
+    t.end_ns = b.time_ns;
+    if (!from_client_side && t.server_tid == 0) t.server_tid = b.src_port;
+    if (b.opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Data)) {
+        ev.size = static_cast<std::uint32_t>(std::max(b.data.size(), b.declared_length >= 4 ? b.declared_length - 4 : 0));
+        // Only the data sender's DATA on the TID pair counts toward the
+        // file: the server's for a read (a second server answering the
+        // same RRQ is a TFTP-005 finding), the client's for a write.
+        const bool from_tid = t.write ? from_client_side && t.server_tid != 0 && b.dst_port == t.server_tid
+                                      : !from_client_side && b.src_port == t.server_tid;
+        const std::uint16_t expected = static_cast<std::uint16_t>(st.last_block + 1);
+        // Past 65535 servers wrap to 0 or to 1 (TFTP-026): accept both.
+        const bool next = from_tid && !st.finished &&
+                          (b.block == expected || (st.any_data && st.last_block == 0xffff && b.block == 1));
+        if (next) {
+            st.any_data = true;
+            st.last_block = b.block;
+            if (!b.complete || b.data.size() + 4 < b.declared_length) t.payload_missing = true;
+            st.hash->update(b.data);
+            t.bytes += ev.size;
+            if (ev.size < t.blksize) {
+                t.complete = true;
+                mark_finished(st);
+            }
+        } else if (from_tid && st.any_data && b.block == st.last_block) {
+            ++t.retransmissions;
+        }
+    }
+    t.events.push_back(ev);
     return st.owner;
 }
 

@@ -136,7 +136,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         }
         source_names += (source_names.empty() ? "" : " ") + file;
         std::size_t last = 0;
-        while (auto frame = r.next()) {
+        while (auto frame = r.next_view()) {
             last = frame->number;
             if (first_ns < 0) first_ns = frame->timestamp_ns;
             const std::int64_t rel = frame->timestamp_ns - first_ns;

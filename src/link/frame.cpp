@@ -307,6 +307,34 @@ Tins::IPv4Address to_tins(Ipv4Addr a) { return Tins::IPv4Address(a.to_string());
 
 }  // namespace
 
+std::optional<UdpView> peek_udp(int linktype, ByteView frame) {
+    if (linktype != linktype::kEthernet || frame.size() < kEthernetHeader) return std::nullopt;
+    std::size_t at = kEthernetHeader;
+    std::uint16_t type = be16(frame, 12);
+    while (type == ethertype::kVlan || type == ethertype::kQinq || type == ethertype::kQinqOld) {
+        if (frame.size() - at < kVlanTag) return std::nullopt;
+        type = be16(frame, at + 2);
+        at += kVlanTag;
+    }
+    if (type != ethertype::kIpv4 || frame.size() - at < detail::kIpv4MinHeader) return std::nullopt;
+    const auto ip = frame.subspan(at);
+    const std::size_t header_len = std::size_t{ip[0] & 0x0fu} * 4;
+    const std::uint16_t total_len = be16(ip, 2);
+    const std::uint16_t flags_frag = be16(ip, 6);
+    if ((ip[0] >> 4) != 4 || header_len < detail::kIpv4MinHeader || ip[9] != detail::kProtoUdp ||
+        (flags_frag & 0x3fffu) != 0 || total_len > ip.size() || total_len < header_len + detail::kUdpHeaderSize)
+        return std::nullopt;
+    const auto udp = ip.subspan(header_len, total_len - header_len);
+    if (be16(udp, 4) != udp.size()) return std::nullopt;
+    UdpView v;
+    v.src_ip = Ipv4Addr{be32(ip, 12)};
+    v.dst_ip = Ipv4Addr{be32(ip, 16)};
+    v.src_port = be16(udp, 0);
+    v.dst_port = be16(udp, 2);
+    v.payload = udp.subspan(detail::kUdpHeaderSize);
+    return v;
+}
+
 std::string to_string(DecodedFrame::Kind kind) {
     switch (kind) {
     case DecodedFrame::Kind::Udp: return "udp";

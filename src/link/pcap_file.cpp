@@ -1,12 +1,15 @@
 #include "pxecheck/link/pcap_file.hpp"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace pxecheck::link {
 
@@ -21,12 +24,133 @@ constexpr std::int64_t kNsPerSec = 1'000'000'000;
 int dlt_to_linktype(int dlt) { return dlt == DLT_RAW ? kLinktypeRaw : dlt; }
 int linktype_to_dlt(int linktype) { return linktype == kLinktypeRaw ? DLT_RAW : linktype; }
 
+/// Classic pcap records read in large blocks straight from the file and
+/// handed out as views. libpcap reads every record with two stdio calls and
+/// the copy out of its buffer cost a tenth of `analyze` (bench/README.md).
+/// Only records that are plainly well formed are read here; at the first
+/// one that is not (cut short, longer than the snap length, a timestamp
+/// libpcap would scale differently) libpcap takes over at that record, so
+/// what it makes of odd files and the errors it names stay the same.
+class BlockReader {
+public:
+    /// The file's record format, from the magic number of its header.
+    static std::optional<BlockReader> open(const std::string& path, std::uint32_t snaplen) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return std::nullopt;
+        std::uint32_t magic = 0;
+        if (::pread(fd, &magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic)) {
+            ::close(fd);
+            return std::nullopt;
+        }
+        BlockReader r;
+        r.fd_ = fd;
+        r.snaplen_ = snaplen;
+        switch (magic) {
+            case kMicro: break;
+            case kNano: r.nanosecond_ = true; break;
+            case __builtin_bswap32(kMicro): r.swapped_ = true; break;
+            case __builtin_bswap32(kNano): r.swapped_ = r.nanosecond_ = true; break;
+            default: return std::nullopt;  // pcapng, or a pcap variant libpcap knows better
+        }
+        ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        r.buf_.resize(kBlock);
+        return r;
+    }
+    BlockReader(BlockReader&& o) noexcept { *this = std::move(o); }
+    BlockReader& operator=(BlockReader&& o) noexcept {
+        std::swap(fd_, o.fd_);
+        swapped_ = o.swapped_;
+        nanosecond_ = o.nanosecond_;
+        snaplen_ = o.snaplen_;
+        buf_ = std::move(o.buf_);
+        begin_ = o.begin_;
+        end_ = o.end_;
+        offset_ = o.offset_;
+        eof_ = o.eof_;
+        return *this;
+    }
+    BlockReader(const BlockReader&) = delete;
+    BlockReader& operator=(const BlockReader&) = delete;
+    ~BlockReader() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+    enum class Step { Frame, End, HandOver };
+    /// The next record into \p hdr and \p data (valid until the next call).
+    /// HandOver: libpcap must read on from offset().
+    Step next(pcap_pkthdr& hdr, const std::uint8_t*& data) {
+        if (!fill(kRecordHeader)) return end_ == begin_ && eof_ ? Step::End : Step::HandOver;
+        const std::uint8_t* h = buf_.data() + begin_;
+        const std::uint32_t sec = field(h), frac = field(h + 4), caplen = field(h + 8), len = field(h + 12);
+        const std::uint32_t frac_limit = nanosecond_ ? 1'000'000'000u : 1'000'000u;
+        if (sec > INT32_MAX || frac >= frac_limit || caplen > snaplen_ || caplen > len ||
+            !fill(kRecordHeader + std::size_t{caplen}))
+            return Step::HandOver;
+        h = buf_.data() + begin_;
+        hdr.ts.tv_sec = static_cast<decltype(hdr.ts.tv_sec)>(sec);
+        // Nanoseconds, as libpcap gives them when opened for nanosecond precision.
+        hdr.ts.tv_usec = static_cast<decltype(hdr.ts.tv_usec)>(nanosecond_ ? frac : frac * 1000u);
+        hdr.caplen = caplen;
+        hdr.len = len;
+        data = h + kRecordHeader;
+        begin_ += kRecordHeader + caplen;
+        offset_ += kRecordHeader + caplen;
+        return Step::Frame;
+    }
+    /// File offset of the first record not handed out.
+    [[nodiscard]] std::uint64_t offset() const { return offset_; }
+
+private:
+    static constexpr std::uint32_t kMicro = 0xa1b2c3d4;
+    static constexpr std::uint32_t kNano = 0xa1b23c4d;
+    static constexpr std::size_t kFileHeader = 24;
+    static constexpr std::size_t kRecordHeader = 16;
+    /// Room for many records and always for one of the largest snap length.
+    static constexpr std::size_t kBlock = 1 << 20;
+    static_assert(kBlock >= kRecordHeader + kWriterSnaplen);
+
+    BlockReader() = default;
+
+    [[nodiscard]] std::uint32_t field(const std::uint8_t* at) const {
+        std::uint32_t v;
+        std::memcpy(&v, at, sizeof v);
+        return swapped_ ? __builtin_bswap32(v) : v;
+    }
+    /// Makes \p n unread bytes available; false when the file ends (or a
+    /// read fails) first.
+    bool fill(std::size_t n) {
+        if (end_ - begin_ >= n) return true;
+        if (n > buf_.size()) return false;
+        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+        while (end_ < n && !eof_) {
+            const ssize_t got = ::pread(fd_, buf_.data() + end_, buf_.size() - end_,
+                                        static_cast<off_t>(offset_ + end_));
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) eof_ = true;
+            else end_ += static_cast<std::size_t>(got);
+        }
+        return end_ >= n;
+    }
+
+    int fd_ = -1;
+    bool swapped_ = false;
+    bool nanosecond_ = false;
+    std::uint32_t snaplen_ = 0;
+    std::vector<std::uint8_t> buf_;
+    std::size_t begin_ = 0, end_ = 0;  ///< unread bytes in buf_
+    std::uint64_t offset_ = kFileHeader;  ///< file offset of buf_[begin_]
+    bool eof_ = false;
+};
+
 }  // namespace
 
 struct PcapReader::Impl {
     pcap_t* pcap = nullptr;
     std::string path;
     bool done = false;
+    std::optional<BlockReader> blocks;  ///< classic pcap, until libpcap takes over
     ~Impl() {
         if (pcap) pcap_close(pcap);
     }
@@ -55,6 +179,7 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path) {
     reader->impl_ = std::make_unique<Impl>();
     reader->impl_->pcap = p;
     reader->impl_->path = path;
+    reader->impl_->blocks = BlockReader::open(path, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
     return reader;
 }
 
@@ -65,17 +190,47 @@ int PcapReader::linktype() const { return dlt_to_linktype(pcap_datalink(impl_->p
 int PcapReader::snaplen() const { return pcap_snapshot(impl_->pcap); }
 
 std::optional<CapturedFrame> PcapReader::next() {
+    auto v = next_view();
+    if (!v) return std::nullopt;
+    CapturedFrame f;
+    f.number = v->number;
+    f.timestamp_ns = v->timestamp_ns;
+    f.original_length = v->original_length;
+    f.data.assign(v->data.begin(), v->data.end());
+    return f;
+}
+
+std::optional<FrameView> PcapReader::next_view() {
     if (impl_->done) return std::nullopt;
-    pcap_pkthdr* hdr = nullptr;
+    pcap_pkthdr header{};
+    pcap_pkthdr* hdr = &header;
     const u_char* data = nullptr;
-    const int rc = pcap_next_ex(impl_->pcap, &hdr, &data);
+    int rc = 1;
+    BlockReader::Step step = BlockReader::Step::HandOver;
+    if (impl_->blocks) {
+        step = impl_->blocks->next(header, data);
+        if (step == BlockReader::Step::End) rc = PCAP_ERROR_BREAK;
+        if (step == BlockReader::Step::HandOver) {
+            // libpcap reads on from this record (its stdio stream is still
+            // where the file header ended).
+            const auto at = static_cast<long>(impl_->blocks->offset());
+            impl_->blocks.reset();
+            if (std::fseek(pcap_file(impl_->pcap), at, SEEK_SET) != 0) {
+                impl_->done = true;
+                error_ = impl_->path + ": read error after frame " + std::to_string(count_) + " (" +
+                         std::strerror(errno) + ")";
+                return std::nullopt;
+            }
+        }
+    }
+    if (step == BlockReader::Step::HandOver) rc = pcap_next_ex(impl_->pcap, &hdr, &data);
     if (rc == 1) {
-        CapturedFrame f;
+        FrameView f;
         f.number = ++count_;
         f.timestamp_ns = static_cast<std::int64_t>(hdr->ts.tv_sec) * kNsPerSec +
                          static_cast<std::int64_t>(hdr->ts.tv_usec);
         f.original_length = hdr->len;
-        f.data.assign(data, data + hdr->caplen);
+        f.data = ByteView(data, hdr->caplen);
         return f;
     }
     impl_->done = true;

@@ -2,6 +2,8 @@
 // include/pxecheck/report/streaming.hpp).
 #include "pxecheck/report/streaming.hpp"
 
+#include "json_parts.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
@@ -33,15 +35,8 @@ void release(std::vector<T>& v) {
 /// indented by four spaces. Bytes that are not UTF-8 (names and messages off
 /// the wire) become U+FFFD, as in the whole-trace report.
 std::string array_element_text(const json& value) {
-    const std::string text = value.dump(2, ' ', false, json::error_handler_t::replace);
     std::string out;
-    out.reserve(text.size() + text.size() / 4);
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const std::size_t end = std::min(text.find('\n', at), text.size() - 1) + 1;
-        out.append("    ").append(text, at, end - at);
-        at = end;
-    }
+    detail::append_pretty(out, value, 4);
     return out;
 }
 
@@ -212,21 +207,17 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
     }
 
     if (options_.keep_json) {
-        // The report's own renderer, on this session alone.
-        Analysis one;
-        one.trace = &piece;
-        if (boot) one.boots.push_back(*boot);
-        one.findings = findings;
-        const json j = report::to_json(one);
-        if (boot) sessions_json_.emplace_back(order, spill_->put(array_element_text(j.at("sessions").at(0))));
-        const auto& fj = j.at("findings");
-        for (std::size_t i = 0; i < findings.size() && i < fj.size(); ++i) {
+        // The report's own renderer's pieces, on this session alone.
+        if (boot)
+            sessions_json_.emplace_back(
+                order, spill_->put(array_element_text(detail::session_json(piece, piece.sessions.front(), *boot))));
+        for (const auto& f : findings) {
             FindingRef r;
             r.piece_order = order;
             r.seq = findings_json_.size();
-            r.first_frame = findings[i].frames.empty() ? SIZE_MAX : findings[i].frames.front();
-            r.id = findings[i].id;
-            r.text = spill_->put(array_element_text(fj[i]));
+            r.first_frame = f.frames.empty() ? SIZE_MAX : f.frames.front();
+            r.id = f.id;
+            r.text = spill_->put(array_element_text(detail::finding_json(f)));
             findings_json_.push_back(std::move(r));
         }
     }

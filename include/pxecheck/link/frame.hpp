@@ -109,6 +109,24 @@ std::string to_string(DecodedFrame::Kind kind);
 /// Ethernet padding after the IPv4 total length is ignored.
 DecodedFrame decode_frame(int linktype, ByteView frame);
 
+/// A UDP datagram read in place, without copies (see peek_udp).
+struct UdpView {
+    Ipv4Addr src_ip;
+    Ipv4Addr dst_ip;
+    std::uint16_t src_port = 0;
+    std::uint16_t dst_port = 0;
+    ByteView payload;  ///< into the frame; all of it was captured
+};
+
+/// The UDP datagram of a plainly well-formed frame: Ethernet II (with any
+/// VLAN tags) carrying an unfragmented IPv4 header whose total length, the
+/// UDP length and the captured bytes agree. nullopt for every other frame,
+/// which decode_frame() handles (with its anomalies). Where this returns a
+/// datagram, decode_frame() returns kind Udp with the same addresses, ports
+/// and payload, complete. Checksums are not checked: this is for the bulk of
+/// a capture (TFTP DATA and ACK) that is summarised, not kept.
+std::optional<UdpView> peek_udp(int linktype, ByteView frame);
+
 /// Puts IPv4 fragments back together (RFC 791), keyed by (src, dst, id,
 /// protocol). Memory is bounded: incomplete datagrams are dropped after
 /// \p max_pending keys or when evicted by age.

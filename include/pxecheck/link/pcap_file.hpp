@@ -21,6 +21,15 @@ struct CapturedFrame {
     Bytes data;                    ///< captured bytes (may be shorter than original_length)
 };
 
+/// A frame as PcapReader::next_view() hands it out: its bytes are the
+/// reader's and stay valid only until the next call.
+struct FrameView {
+    std::size_t number = 0;
+    std::int64_t timestamp_ns = 0;
+    std::uint32_t original_length = 0;
+    ByteView data;
+};
+
 class PcapReader {
 public:
     /// Opens \p path; the error names the file and what libpcap said:
@@ -37,6 +46,11 @@ public:
     [[nodiscard]] int snaplen() const;
     /// Next frame, or nullopt at the end of the file or on a read error (see error()).
     std::optional<CapturedFrame> next();
+    /// The same without a copy: the view points into the reader's buffer
+    /// until the next call. Classic pcap records are read by the reader
+    /// itself in large blocks; pcapng, and any record that is not plainly
+    /// well formed, go through libpcap, so errors read the same either way.
+    std::optional<FrameView> next_view();
     /// Set when reading stopped early, e.g. "FILE: truncated record after
     /// frame 12 (libpcap: truncated dump file; ...)". The frames before it were
     /// returned normally.

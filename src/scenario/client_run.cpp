@@ -4,6 +4,7 @@
 #include <map>
 
 #include "pxecheck/analyze/hash.hpp"
+#include "pxecheck/scenario/frame_recorder.hpp"
 
 namespace pxecheck::scenario {
 
@@ -182,16 +183,15 @@ ClientRunResult run_client(link::FrameIo& io, const client::ClientConfig& config
     link::UserStack stack(config.mac);
     client::PxeClient nic(config);
     analyze::TraceBuilder trace(options.source_name);
+    FrameRecorder recorder(&trace, options.pcap);
     link::EventLoop loop(io);
 
-    std::vector<FrameNote> notes;  // --probe only
-    std::size_t frame_number = 0;
-    auto record = [&](std::int64_t wall, ByteView frame) {
-        trace.add(wall, frame);
-        if (options.pcap) options.pcap->write(wall, frame);
-        ++frame_number;
-        if (!config.probes.empty()) notes.push_back(note_frame(frame_number, frame, config.mac));
-    };
+    std::vector<FrameNote> notes;  // --probe only, by the recorder's final numbers
+    if (!config.probes.empty()) {
+        recorder.on_recorded([&](std::size_t number, std::int64_t, ByteView frame) {
+            notes.push_back(note_frame(number, frame, config.mac));
+        });
+    }
 
     TimePoint now = link::EventLoop::now();
     const TimePoint give_up = now + options.time_limit;
@@ -211,10 +211,8 @@ ClientRunResult run_client(link::FrameIo& io, const client::ClientConfig& config
             probe_done = now + std::chrono::seconds(1);
         }
         if (auto ip = nic.bound_address(); ip && !stack.holds(*ip)) stack.add_address(*ip);
-        for (auto& f : stack.take_frames()) {
-            (void)io.send(f);
-            record(link::EventLoop::wall_ns(), f);
-        }
+        for (auto& f : stack.take_frames()) (void)recorder.send(io, std::move(f));
+        recorder.flush();
         if (nic.done()) break;
         if (now >= give_up || (options.stop && options.stop->load())) {
             if (aborted) break;
@@ -241,8 +239,9 @@ ClientRunResult run_client(link::FrameIo& io, const client::ClientConfig& config
             auto decoded = link::decode_frame(link::linktype::kEthernet, rx.data);
             if (!concerns(decoded, config.mac, nic.bound_address().has_value() ? nic.bound_address() : probing))
                 continue;
-            record(rx.time_ns, rx.data);
-            if (auto d = stack.on_frame(now, rx.data, !nic.bound_address().has_value())) nic.on_datagram(now, *d);
+            auto d = stack.on_frame(now, rx.data, !nic.bound_address().has_value());
+            recorder.record(rx.time_ns, std::move(rx.data));
+            if (d) nic.on_datagram(now, *d);
         }
         if (probing && now >= probe_done) {
             nic.on_probe_result(now, stack.conflict(*probing));
@@ -252,6 +251,7 @@ ClientRunResult run_client(link::FrameIo& io, const client::ClientConfig& config
         stack.on_timer(now);
     }
 
+    recorder.flush_all();
     result.outcome = nic.outcome();
     result.trace = std::move(trace).finish();
     const auto& o = result.outcome;

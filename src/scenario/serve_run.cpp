@@ -12,6 +12,7 @@
 #include <random>
 #include <set>
 
+#include "pxecheck/scenario/frame_recorder.hpp"
 #include "pxecheck/wire/dhcp.hpp"
 #include "pxecheck/wire/pxe.hpp"
 
@@ -121,6 +122,8 @@ public:
           stack_(setup.master.server_mac),
           dhcp_(setup.master, setup.leases),
           trace_(options.source_name),
+          recorder_(&trace_, options.pcap, FrameRecorder::Options{FrameRecorder::kDefaultReorderNs,
+                                                                  options.first_frame_number, nullptr}),
           loop_(io) {
         const auto& cfg = setup.master;
         stack_.add_address(cfg.server_ip, prefix_length(cfg.netmask));
@@ -152,16 +155,12 @@ public:
             handle_dhcp_events(now);
             if (tftp_) handle_tftp_events(now);
             for (auto& f : stack_.take_frames()) {
-                // Stamped before it leaves: the peer's answer, stamped by the
-                // kernel when it arrives, must come after it in the trace.
-                const std::int64_t stamp = link::EventLoop::wall_ns();
-                if (auto st = io_.send(f); !st && !send_error_shown_) {
+                if (auto st = recorder_.send(io_, std::move(f)); !st && !send_error_shown_) {
                     send_error_shown_ = true;
                     line(now, std::nullopt, "send failed: " + st.error());
                 }
-                record(stamp, std::move(f));
             }
-            flush_recorded(false);
+            recorder_.flush();
 
             if (options_.stop && options_.stop->load()) {
                 result.stopped_by = ServeRunResult::Stop::Signal;
@@ -191,7 +190,7 @@ public:
             for (auto& rx : io_.receive()) {
                 const auto decoded = link::decode_frame(link::linktype::kEthernet, rx.data);
                 if (!from_others(decoded, now)) continue;
-                if (relevant(decoded, setup_.master.server_ip, nic_macs_)) record(rx.time_ns, rx.data);
+                if (relevant(decoded, setup_.master.server_ip, nic_macs_)) recorder_.record(rx.time_ns, rx.data);
                 auto d = stack_.on_frame(now, rx.data);
                 if (!d) continue;
                 if (d->dst_port == master::kDhcpServerPort || d->dst_port == master::kPxePort) {
@@ -209,7 +208,7 @@ public:
         if (stack_.queued() != 0)
             line(now, std::nullopt, std::to_string(stack_.queued()) + " datagram(s) still waiting for ARP at the end");
         sync_views(now);
-        flush_recorded(true);
+        recorder_.flush_all();
         result.trace = std::move(trace_).finish();
         result.finished = finished_;
         const bool cut_short = result.stopped_by != ServeRunResult::Stop::ExitAfter;
@@ -249,22 +248,6 @@ private:
     void line(TimePoint at, std::optional<MacAddr> mac, std::string text, bool verbose = false) {
         if (!options_.on_line) return;
         options_.on_line(ServeLine{at, link::EventLoop::wall_ns(), mac, std::move(text), verbose});
-    }
-
-    /// Frames go into the trace (and pcap) in time order. Sent frames are
-    /// stamped by us, received ones by the kernel; a frame that arrived while
-    /// we were busy is read after frames we sent later, so recording waits
-    /// in a short reorder buffer (kReorder) before it is final.
-    static constexpr std::int64_t kReorderNs = 500'000'000;
-    void record(std::int64_t wall, Bytes frame) { pending_.emplace(wall, std::move(frame)); }
-    void record(std::int64_t wall, ByteView frame) { record(wall, Bytes(frame.begin(), frame.end())); }
-    void flush_recorded(bool all) {
-        const std::int64_t horizon = link::EventLoop::wall_ns() - kReorderNs;
-        while (!pending_.empty() && (all || pending_.begin()->first < horizon)) {
-            auto node = pending_.extract(pending_.begin());
-            trace_.add(node.key(), node.mapped());
-            if (options_.pcap) options_.pcap->write(node.key(), node.mapped());
-        }
     }
 
     NicState& nic(const MacAddr& mac, TimePoint now) {
@@ -460,13 +443,13 @@ private:
     std::unique_ptr<HeldPortAllocator> held_;
     std::unique_ptr<master::TftpServer> tftp_;
     analyze::TraceBuilder trace_;
+    FrameRecorder recorder_;  ///< into trace_ and options_.pcap, in time order
     link::EventLoop loop_;
     std::map<MacAddr, NicState> nics_;
     std::vector<MacAddr> order_;
     std::set<MacAddr> nic_macs_;
     std::size_t finished_ = 0;
     bool send_error_shown_ = false;
-    std::multimap<std::int64_t, Bytes> pending_;  ///< frames waiting to be recorded, by time
     std::set<std::pair<MacAddr, Ipv4Addr>> other_servers_;  ///< other DHCP servers already reported
 };
 
@@ -528,6 +511,7 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
     result.xid = std::uniform_int_distribution<std::uint32_t>()(rng);
 
     link::EventLoop loop(io);
+    FrameRecorder recorder(nullptr, pcap);
     const TimePoint start = link::EventLoop::now();
     const TimePoint end = start + wait;
     // Three DISCOVERs, at 0, a quarter and half of the wait: a server that
@@ -541,8 +525,7 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
         const Bytes frame = link::build_udp_frame({result.probe_mac, Ipv4Addr::any(), 68},
                                                   {MacAddr::broadcast(), Ipv4Addr::broadcast(), 67},
                                                   probe_discover(result.probe_mac, result.xid, secs));
-        (void)io.send(frame);
-        if (pcap) pcap->write(link::EventLoop::wall_ns(), frame);
+        (void)recorder.send(io, frame);
     };
     send(0);
     std::set<std::pair<MacAddr, Ipv4Addr>> seen;
@@ -561,7 +544,7 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
             if (!d.header_complete || d.msg.op != 2 || d.msg.xid != result.xid) continue;
             if (d.msg.client_mac() != result.probe_mac) continue;
             if (d.msg.message_type() != wire::DhcpMessageType::Offer) continue;
-            if (pcap) pcap->write(rx.time_ns, rx.data);
+            recorder.record(rx.time_ns, rx.data);
             ProbeAnswer a;
             a.server_id = d.msg.server_id().value_or(Ipv4Addr{});
             a.source_ip = f.udp->src_ip;
@@ -573,7 +556,10 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
             a.proxy = a.offered.is_zero() && vc && vc->rfind("PXEClient", 0) == 0;
             if (seen.insert({a.source_mac, a.server_id}).second) result.servers.push_back(a);
         }
+        recorder.flush();
     }
+    recorder.flush_all();
+    result.frames = recorder.recorded();
     return result;
 }
 

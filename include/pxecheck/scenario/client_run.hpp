@@ -2,7 +2,8 @@
 /// \file
 /// Runs the emulated NIC (client::PxeClient) on a FrameIo: the user-space
 /// stack answers ARP and resolves addresses, every frame sent and received is
-/// recorded into a Trace (and optionally a pcap), and the outcome plus the
+/// recorded into a Trace (and optionally a pcap) in time order by a
+/// FrameRecorder, and the outcome plus the
 /// trace come back for the rule engine. The only place that joins client,
 /// link and analyze, so the client never includes analyze or checks.
 

@@ -3,8 +3,9 @@
 /// Runs the reference master (master::DhcpServer + master::TftpServer) on a
 /// FrameIo: the user-space stack holds the master's address and answers ARP,
 /// every frame sent and every DHCP/PXE/TFTP/ARP frame received is recorded
-/// into a Trace (and optionally a pcap), each NIC's boot is followed (MAC,
-/// arch, phase, file, bytes) and reported line by line, and at the end the
+/// into a Trace (and optionally a pcap) in time order by a FrameRecorder,
+/// each NIC's boot is followed (MAC, arch, phase, file, bytes) and reported
+/// line by line, and at the end the
 /// trace comes back for the rule engine, which judges the NICs. The only
 /// place that joins master, link and analyze, so the master never includes
 /// analyze or checks.
@@ -13,7 +14,7 @@
 ///  - hold_service_ports() when the host itself has the master's address
 ///    (link::PortHold: otherwise the kernel answers every unicast to 67, 4011,
 ///    69 and each transfer's port with ICMP port unreachable);
-///  - probe_dhcp_servers(), the safety probe: one DISCOVER from a throwaway
+///  - probe_dhcp_servers(), the safety probe: DISCOVERs from a throwaway
 ///    locally administered MAC, then it listens for OFFERs. It is a safety
 ///    check of the segment, not synchronisation with anything: a master that
 ///    hands out addresses beside another DHCP server splits the clients
@@ -68,11 +69,16 @@ struct ProbeResult {
     MacAddr probe_mac;            ///< the throwaway MAC the DISCOVERs came from
     std::uint32_t xid = 0;
     std::vector<ProbeAnswer> servers;  ///< one per server (by source MAC and 54)
+    /// Frames the probe recorded (its DISCOVERs and the OFFERs to them): the
+    /// first frames of the pcap; serve's trace numbers on after them
+    /// (ServeRunOptions::first_frame_number).
+    std::size_t frames = 0;
 };
 /// Sends a DISCOVER (broadcast flag set, host name "pxecheck-probe") from a
-/// random locally administered MAC, a second one with the same xid halfway
-/// through \p wait, and collects the OFFERs for it until \p wait has passed
-/// (or \p stop is set). Frames sent and received go to \p pcap when given.
+/// random locally administered MAC, two more with the same xid a quarter and
+/// half way through \p wait, and collects the OFFERs for it until \p wait has passed
+/// (or \p stop is set). Frames sent and received go to \p pcap when given
+/// (through a FrameRecorder: in time order).
 ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic<bool>* stop = nullptr,
                                link::PcapWriter* pcap = nullptr);
 
@@ -103,6 +109,10 @@ struct ServeLine {
 struct ServeRunOptions {
     std::string source_name = "live";  ///< trace source ("live:eth0")
     link::PcapWriter* pcap = nullptr;  ///< every frame sent and recorded
+    /// Number of the first frame of the trace: one past the frames already
+    /// in \p pcap (the safety probe's, ProbeResult::frames), so that the
+    /// findings' frame numbers are the pcap's.
+    std::size_t first_frame_number = 1;
     /// Stop after this long (nullopt: no limit).
     std::optional<Micros> time_limit;
     /// Stop once this many NICs have downloaded their boot file (0: never).

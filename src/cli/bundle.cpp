@@ -106,11 +106,12 @@ Status write_bundle(const std::string& dir, nlohmann::json report, BundleCapture
     po.application = "pxecheck " + tool_version;
     po.interface_name = capture.interface_name;
     po.section_comment = fmt::format("pxecheck evidence: verdict {}. {} Source: {}. Frames that findings cite carry "
-                                     "them as packet comments.",
+                                     "them as packet comments.{}",
                                      report.value("verdict", std::string("?")), report::verdict_sentence(report),
                                      report.contains("source") && report["source"].is_object()
                                          ? report["source"].value("name", std::string("?"))
-                                         : std::string("?"));
+                                         : std::string("?"),
+                                     capture.note.empty() ? std::string() : " " + capture.note);
     const std::string capture_path = (base / kCapture).string();
     auto writer = link::PcapngWriter::create(capture_path, po);
     if (!writer) return Error{writer.error()};
@@ -151,6 +152,51 @@ Status write_bundle(const std::string& dir, nlohmann::json report, BundleCapture
     }
     if (!write_file((base / kSums).string(), sums, error)) return Error{error};
     return ok_status();
+}
+
+Result<std::unique_ptr<LiveRecording>> LiveRecording::open(const std::string& pcap_path,
+                                                            const std::string& report_dir) {
+    std::unique_ptr<LiveRecording> r(new LiveRecording());
+    r->report_dir_ = report_dir;
+    r->path_ = pcap_path;
+    if (r->path_.empty() && !report_dir.empty()) {
+        std::error_code ec;
+        fs::create_directories(report_dir, ec);
+        if (ec || !fs::is_directory(report_dir))
+            return Error{report_dir + ": cannot create the report directory (" + ec.message() + ")"};
+        r->path_ = (fs::path(report_dir) / ".recording.pcap").string();
+        r->hidden_ = true;
+    }
+    if (r->path_.empty()) return r;
+    auto w = link::PcapWriter::create(r->path_);
+    if (!w) return Error{w.error()};
+    r->writer_ = std::move(*w);
+    return r;
+}
+
+LiveRecording::~LiveRecording() {
+    writer_.reset();
+    if (hidden_) {
+        std::error_code ec;
+        fs::remove(path_, ec);
+    }
+}
+
+void LiveRecording::flush() {
+    if (writer_) writer_->flush();
+}
+
+Status LiveRecording::write_bundle(const nlohmann::json& report, const std::string& interface_name,
+                                   std::map<std::size_t, std::vector<std::string>> capture_comments, std::string note,
+                                   const std::string& tool_version) {
+    if (report_dir_.empty() || !writer_) return Error{"no report directory was given"};
+    if (auto st = writer_->close(); !st) return st;
+    auto capture = bundle_capture_from_files({path_});
+    if (!capture) return Error{capture.error()};
+    capture->interface_name = interface_name;
+    capture->comments = std::move(capture_comments);
+    capture->note = std::move(note);
+    return cli::write_bundle(report_dir_, report, std::move(*capture), tool_version);
 }
 
 VerifyOutcome verify_bundle(const std::string& dir) {

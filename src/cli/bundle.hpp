@@ -5,11 +5,12 @@
 // them; and `pxecheck report verify DIR`, which checks the sums.
 //
 // Every mode calls the one function write_bundle with its JSON report and the
-// frames of its exchange: analyze streams the input capture, client the frames
-// it recorded; serve and replay will hand over theirs the same way.
+// frames of its exchange: analyze streams the input capture; client, serve and
+// replay the frames they recorded live (LiveRecording).
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct BundleCapture {
     std::function<std::optional<link::CapturedFrame>()> next;
     /// Comments to add to frames besides the findings' own (frame number -> text).
     std::map<std::size_t, std::vector<std::string>> comments;
+    /// Added to the pcapng section comment, after the verdict and the source
+    /// (replay: how the master's answers compare with the capture).
+    std::string note;
 };
 
 /// Streams the frames of pcap/pcapng files (what `analyze` read: several
@@ -50,6 +54,37 @@ const std::vector<std::string>& bundle_files();
 /// for byte. The error names the file that could not be written.
 Status write_bundle(const std::string& dir, nlohmann::json report, BundleCapture capture,
                     const std::string& tool_version);
+
+/// Where a live run (client, serve, replay) records its frames for `-w FILE`
+/// and `--report DIR`: the -w file when given, else a hidden recording inside
+/// the report directory, removed once the bundle's capture.pcapng is written
+/// (or the run ends without a bundle). Neither given: nothing is recorded.
+class LiveRecording {
+public:
+    /// Creates the -w file, or the report directory and the hidden recording.
+    /// The error names the file or directory.
+    static Result<std::unique_ptr<LiveRecording>> open(const std::string& pcap_path, const std::string& report_dir);
+    ~LiveRecording();
+    LiveRecording(const LiveRecording&) = delete;
+    LiveRecording& operator=(const LiveRecording&) = delete;
+
+    /// The recording for the runner; nullptr when nothing is recorded.
+    [[nodiscard]] link::PcapWriter* writer() const { return writer_.get(); }
+    void flush();
+    /// Closes the recording and writes the bundle into the report directory
+    /// from it (\p capture_comments and \p note as in BundleCapture). Only
+    /// when open() was given a report directory.
+    Status write_bundle(const nlohmann::json& report, const std::string& interface_name,
+                        std::map<std::size_t, std::vector<std::string>> capture_comments, std::string note,
+                        const std::string& tool_version);
+
+private:
+    LiveRecording() = default;
+    std::string report_dir_;
+    std::string path_;         ///< the -w file or the hidden recording
+    bool hidden_ = false;      ///< path_ is ours to remove
+    std::unique_ptr<link::PcapWriter> writer_;
+};
 
 struct VerifyOutcome {
     int exit_code = 0;    ///< 0 all sums match, 1 a file differs or is missing, 2 unreadable

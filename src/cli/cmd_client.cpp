@@ -177,29 +177,17 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
         return kExitEnvironment;
     }
     auto& io = *std::get<std::unique_ptr<link::PcapLive>>(opened);
-    std::unique_ptr<link::PcapWriter> writer;
-    // The evidence bundle's capture is the frames this run recorded: the -w
-    // file, or else a recording inside the report directory, removed once the
-    // bundle's capture.pcapng is written.
-    std::string recording = o.pcap_path;
-    if (recording.empty() && !o.report_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(o.report_dir, ec);
-        recording = (std::filesystem::path(o.report_dir) / ".recording.pcap").string();
-    }
-    if (!recording.empty()) {
-        auto w = link::PcapWriter::create(recording);
-        if (!w) return usage_error(w.error());
-        writer = std::move(*w);
-        ropt.pcap = writer.get();
-    }
+    // The evidence bundle's capture is the frames this run recorded.
+    auto recording = LiveRecording::open(o.pcap_path, o.report_dir);
+    if (!recording) return usage_error(recording.error());
+    ropt.pcap = (*recording)->writer();
 
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     const std::string started = utc_now();
     fmt::print("pxecheck client: NIC {} ({} profile) on {}\n", cfg.mac.to_string(), cfg.profile.name, o.iface);
     auto run = scenario::run_client(io, cfg, ropt);
-    if (writer) writer->flush();
+    (*recording)->flush();
 
     report::RunInfo info;
     info.tool_version = PXECHECK_VERSION;
@@ -307,15 +295,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
             return kExitUsage;
         }
         if (!o.report_dir.empty()) {
-            if (writer) (void)writer->close();
-            auto capture = bundle_capture_from_files({recording});
-            if (capture) capture->interface_name = o.iface;
-            const Status st = capture ? write_bundle(o.report_dir, j, std::move(*capture), PXECHECK_VERSION)
-                                      : Status{Error{capture.error()}};
-            if (o.pcap_path.empty()) {
-                std::error_code rm_ec;
-                std::filesystem::remove(recording, rm_ec);
-            }
+            const Status st = (*recording)->write_bundle(j, o.iface, {}, {}, PXECHECK_VERSION);
             if (!st) {
                 fmt::print(stderr, "pxecheck client: cannot write the evidence bundle: {}\n", st.error());
                 return kExitUsage;

@@ -1,7 +1,8 @@
 // `pxecheck replay FILE --iface IF`: the client side of a captured boot,
 // played again live against the master on IF (the NIC rebuilt from the
 // capture's own DISCOVER and RRQ, a fresh xid, the protocol followed live),
-// then the master's answers now beside its answers in the capture.
+// then the master's answers now beside its answers in the capture. --report
+// DIR bundles the live run's evidence with the comparison in its report.json.
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 
+#include "bundle.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "pxecheck/link/live.hpp"
@@ -30,6 +32,7 @@ struct ReplayOptions {
     std::string session;
     std::string json_path;
     std::string pcap_path;
+    std::string report_dir;
     double time_limit = 180;
     bool strict = false;
     bool verbose = false;
@@ -63,6 +66,21 @@ std::string render_table(const analyze::BootComparison& c, bool color) {
                pad(r.now, w_now) + "  " + verdict + "\n";
     }
     return out;
+}
+
+/// The comparison in one paragraph, for the bundle capture's section comment
+/// (a reader of capture.pcapng alone should see what the replay found).
+std::string comparison_note(const std::string& capture_path, const analyze::BootComparison& c) {
+    if (c.same())
+        return fmt::format("Replay of {}: the master answers as in the capture ({} fields compared).", capture_path,
+                           c.rows.size());
+    std::string note = fmt::format("Replay of {}: {} DIFFERENT field(s) of {} compared:", capture_path, c.differences,
+                                   c.rows.size());
+    for (const auto& r : c.rows) {
+        if (!r.same) note += fmt::format(" {} {}: capture {}, now {};", r.step, r.field, r.capture, r.now);
+    }
+    note.back() = '.';
+    return note;
 }
 
 nlohmann::json replay_json(const scenario::ReplaySource& src, const client::ClientConfig& cfg,
@@ -122,13 +140,9 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
         return kExitEnvironment;
     }
     auto& io = *std::get<std::unique_ptr<link::PcapLive>>(opened);
-    std::unique_ptr<link::PcapWriter> writer;
-    if (!o.pcap_path.empty()) {
-        auto w = link::PcapWriter::create(o.pcap_path);
-        if (!w) return usage_error(w.error());
-        writer = std::move(*w);
-        ropt.pcap = writer.get();
-    }
+    auto recording = LiveRecording::open(o.pcap_path, o.report_dir);
+    if (!recording) return usage_error(recording.error());
+    ropt.pcap = (*recording)->writer();
 
     std::signal(SIGINT, on_replay_signal);
     std::signal(SIGTERM, on_replay_signal);
@@ -138,7 +152,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     fmt::print("  live as NIC {} ({} MAC) on {}, fresh xid\n", cfg.mac.to_string(), mac_mode, o.iface);
     for (const auto& n : src.nic.notes) fmt::print("  note: {}\n", n);
     auto res = scenario::run_replay(io, src, cfg, ropt);
-    if (writer) writer->flush();
+    (*recording)->flush();
 
     report::RunInfo info;
     info.tool_version = PXECHECK_VERSION;
@@ -169,13 +183,22 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     topt.verbose = o.verbose;
     fmt::print("\nlive run\n{}", report::render_text(analysis, topt));
 
-    if (!o.json_path.empty()) {
+    if (!o.json_path.empty() || !o.report_dir.empty()) {
         auto j = report::to_json(analysis);
         j["replay"] = replay_json(src, cfg, mac_mode, res.comparison, src.nic.notes);
         std::string error;
-        if (!write_file(o.json_path, j.dump(2) + "\n", error)) {
+        if (!o.json_path.empty() && !write_file(o.json_path, j.dump(2) + "\n", error)) {
             fmt::print(stderr, "pxecheck replay: cannot write the JSON report: {}\n", error);
             return kExitUsage;
+        }
+        if (!o.report_dir.empty()) {
+            const Status st = (*recording)->write_bundle(j, o.iface, {}, comparison_note(o.file, res.comparison),
+                                                         PXECHECK_VERSION);
+            if (!st) {
+                fmt::print(stderr, "pxecheck replay: cannot write the evidence bundle: {}\n", st.error());
+                return kExitUsage;
+            }
+            fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
         }
     }
     if (!res.comparison.same()) return kExitFailed;
@@ -199,6 +222,9 @@ Runner add_replay(CLI::App& app, const Invocation& inv) {
     sub->add_option("--session", o->session, "the captured client to replay (MAC) when the capture holds several");
     sub->add_option("--json", o->json_path, "write the JSON report (live run + \"replay\" comparison) to this file");
     sub->add_option("-w,--write", o->pcap_path, "write every frame of the live run to this pcap");
+    sub->add_option("--report", o->report_dir,
+                    "write an evidence bundle of the live run, with the comparison in its report.json, into this "
+                    "directory (report.html/.md/.json, junit.xml, capture.pcapng, SHA256SUMS)");
     sub->add_option("--time-limit", o->time_limit, "seconds before the live run gives up (default 180)");
     sub->add_flag("--strict", o->strict, "warnings of the live run fail too (exit 1)");
     sub->add_flag("-v,--verbose", o->verbose, "show each finding's rule, clause and frames");

@@ -1,7 +1,8 @@
 // `pxecheck serve --iface IF`: the reference master. A DHCP server (or, with
 // --proxy, a proxyDHCP beside the existing one) and a read-only TFTP server on
 // one interface; every NIC that boots from it is followed on the terminal and
-// judged by the rules, and --json writes the report with a "nics" array.
+// judged by the rules, and --json writes the report with a "nics" array;
+// --report DIR writes the evidence bundle when serve stops.
 #include <fmt/core.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bundle.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "pxecheck/link/live.hpp"
@@ -43,6 +45,7 @@ struct ServeOptions {
     bool dry_run = false;
     std::string json_path;
     std::string pcap_path;
+    std::string report_dir;
     std::size_t exit_after = 0;
     double time_limit = 0;
     bool strict = false;
@@ -182,12 +185,11 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
                    settings.master.server_ip.to_string(), io.hardware_mac().to_string(),
                    settings.master.server_mac.to_string());
 
-    std::unique_ptr<link::PcapWriter> writer;
-    if (!o.pcap_path.empty()) {
-        auto w = link::PcapWriter::create(o.pcap_path);
-        if (!w) return usage_error(w.error());
-        writer = std::move(*w);
-    }
+    // Everything serve records, the safety probe first: the -w file, and the
+    // bundle's capture when serve stops.
+    auto recording = LiveRecording::open(o.pcap_path, o.report_dir);
+    if (!recording) return usage_error(recording.error());
+    link::PcapWriter* writer = (*recording)->writer();
 
     // Ports: with the address on this host the kernel answers unicasts to
     // ports nobody holds with ICMP port unreachable (link::PortHold).
@@ -209,7 +211,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
                "other DHCP servers before anything is served\n",
                o.iface, settings.probe_wait);
     const auto probe = scenario::probe_dhcp_servers(
-        io, Micros(static_cast<std::int64_t>(settings.probe_wait * 1e6)), &g_stop, writer.get());
+        io, Micros(static_cast<std::int64_t>(settings.probe_wait * 1e6)), &g_stop, writer);
     if (g_stop.load()) {
         fmt::print("pxecheck serve: interrupted during the safety probe; nothing was served\n");
         return kExitPass;
@@ -266,7 +268,8 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
 
     scenario::ServeRunOptions ropt;
     ropt.source_name = "live:" + o.iface;
-    ropt.pcap = writer.get();
+    ropt.pcap = writer;
+    ropt.first_frame_number = probe.frames + 1;
     if (o.time_limit > 0) ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
     ropt.exit_after = o.exit_after;
     ropt.stop = &g_stop;
@@ -290,7 +293,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
                                            settings.master.pool_last.to_string());
     std::fflush(stdout);
     auto run = scenario::run_serve(io, setup, ropt);
-    if (writer) writer->flush();
+    (*recording)->flush();
     holds.clear();
 
     report::RunInfo info;
@@ -356,7 +359,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
         });
     }
 
-    if (!o.json_path.empty()) {
+    if (!o.json_path.empty() || !o.report_dir.empty()) {
         auto j = report::to_json(analysis);
         j["nics"] = nics;
         j["serve"] = {
@@ -369,6 +372,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
             {"stopped_by", scenario::to_string(run.stopped_by)},
             {"nics_finished", run.finished},
             {"probe", nlohmann::json::array()},
+            {"probe_frames", probe.frames},
         };
         for (const auto& a : probe.servers)
             j["serve"]["probe"].push_back({{"server_id", a.server_id.to_string()},
@@ -378,9 +382,24 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
                                                                            : nlohmann::json(a.offered.to_string())},
                                            {"proxy", a.proxy}});
         std::string error;
-        if (!write_file(o.json_path, j.dump(2) + "\n", error)) {
+        if (!o.json_path.empty() && !write_file(o.json_path, j.dump(2) + "\n", error)) {
             fmt::print(stderr, "pxecheck serve: cannot write the JSON report: {}\n", error);
             return kExitUsage;
+        }
+        if (!o.report_dir.empty()) {
+            // The probe's frames open the capture; say what they are, since
+            // no finding cites them and no NIC owns them.
+            std::map<std::size_t, std::vector<std::string>> comments;
+            for (std::size_t n = 1; n <= probe.frames; ++n)
+                comments[n].push_back("pxecheck serve's safety probe before serving (throwaway MAC " +
+                                      probe.probe_mac.to_string() + "): is another DHCP server on " + o.iface +
+                                      "? Not part of any NIC's boot");
+            const Status st = (*recording)->write_bundle(j, o.iface, std::move(comments), {}, PXECHECK_VERSION);
+            if (!st) {
+                fmt::print(stderr, "pxecheck serve: cannot write the evidence bundle: {}\n", st.error());
+                return kExitUsage;
+            }
+            fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
         }
     }
     if (any_fail) return kExitFailed;
@@ -426,6 +445,9 @@ Runner add_serve(CLI::App& app, const Invocation& inv) {
     sub->add_flag("--dry-run", o->dry_run, "print the configuration and the answers to a BIOS and a UEFI DISCOVER, send nothing");
     sub->add_option("--json", o->json_path, "write the JSON report (with a \"nics\" array) to this file");
     sub->add_option("-w,--write", o->pcap_path, "write every frame sent and recorded to this pcap");
+    sub->add_option("--report", o->report_dir,
+                    "when serve stops, write an evidence bundle into this directory (report.html/.md/.json, junit.xml, "
+                    "capture.pcapng, SHA256SUMS)");
     sub->add_option("--exit-after", o->exit_after, "stop after N NICs downloaded their boot file");
     sub->add_option("--time-limit", o->time_limit, "stop after this many seconds");
     sub->add_flag("--strict", o->strict, "a NIC with warnings fails too (exit 1)");

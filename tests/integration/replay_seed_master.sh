@@ -3,11 +3,14 @@
 # the bundled capture of iPXE booting from that master, replayed live with the
 # NIC rebuilt from the capture's own DISCOVER and RRQ, shows no difference
 # (exit 0); the same capture against a changed configuration names the change
-# (exit 1): a different boot file that exists, then no next-server.
+# (exit 1): a different boot file that exists, then no next-server. Each run writes its
+# evidence bundle (--report), which `pxecheck report verify` accepts and whose report.json and
+# capture carry the comparison.
 set -euo pipefail
 PXECHECK=$1; SRC=$2
 . "$SRC/tests/integration/lib/lab.sh"
 . "$SRC/tests/integration/lib/assert.sh"
+. "$SRC/tests/integration/lib/report.sh"
 lab_require_root dhcpd in.tftpd
 lab_up
 
@@ -20,12 +23,13 @@ head -c 30000 /usr/lib/PXELINUX/pxelinux.0 >"$root/other.0"
 lab_tftpd_start "$root"
 
 # replay NAME [ARGS...]: runs in the client namespace; output in $LAB_DIR/NAME.txt,
-# report in $LAB_DIR/NAME.json, frames in $LAB_DIR/NAME.pcap; sets rc.
+# report in $LAB_DIR/NAME.json, frames in $LAB_DIR/NAME.pcap, bundle in $LAB_DIR/NAME.bundle;
+# sets rc.
 replay() {
     local name=$1; shift
     rc=0
     lab_c "$PXECHECK" replay "$cap" --iface c0 --time-limit 60 --json "$LAB_DIR/$name.json" \
-        -w "$LAB_DIR/$name.pcap" "$@" \
+        -w "$LAB_DIR/$name.pcap" --report "$LAB_DIR/$name.bundle" "$@" \
         >"$LAB_DIR/$name.txt" 2>&1 || rc=$?
     sed "s/^/  [$name] /" "$LAB_DIR/$name.txt"
 }
@@ -58,14 +62,18 @@ assert_json "live session downloaded" \
     "any(s['client_mac']=='$mac' and s['phase']=='downloaded' for s in r['sessions'])" "$LAB_DIR/same.json"
 assert_no_fail "$LAB_DIR/same.json"
 # The report (with its replay object) is valid against the published schema.
-if python3 -c 'import jsonschema' 2>/dev/null && [ -f "$SRC/docs/report-schema.json" ]; then
-    if out=$(python3 -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))' \
-            "$SRC/docs/report-schema.json" "$LAB_DIR/same.json" 2>&1); then
-        echo "ok: report valid against docs/report-schema.json"
-    else
-        echo "FAIL: report not valid against docs/report-schema.json: $out" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1))
-    fi
-fi
+assert_report_schema "$LAB_DIR/same.json"
+# The bundle: the live run's evidence, the --json report plus `evidence`, the -w capture.
+assert_bundle "$LAB_DIR/same.bundle" replay
+assert_json "bundle report.json is the --json report plus evidence" \
+    "{k: v for k, v in r.items() if k != 'evidence'} == json.load(open('$LAB_DIR/same.json'))" \
+    "$LAB_DIR/same.bundle/report.json"
+assert_eq "bundle capture = the -w capture" "$(tshark -r "$LAB_DIR/same.pcap" -T fields -e frame.len | md5sum)" \
+    "$(tshark -r "$LAB_DIR/same.bundle/capture.pcapng" -T fields -e frame.len | md5sum)"
+# capture_comment SUBDIR: the section comment of the bundle's capture.
+capture_comment() { capinfos -k "$LAB_DIR/$1/capture.pcapng" 2>/dev/null | tr '\n' ' '; }
+case $(capture_comment same.bundle) in *"answers as in the capture"*) echo "ok: capture comment: no difference" ;;
+    *) echo "FAIL: capture comment: $(capture_comment same.bundle)" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)) ;; esac
 if grep -q "no difference" "$LAB_DIR/same.txt"; then echo "ok: text says no difference"
 else echo "FAIL: text does not say no difference" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 # The live DISCOVER is the captured one (options, order, values) with a fresh xid: the first
@@ -91,6 +99,11 @@ assert_eq "size now" 30000 "$(row other tftp size now)"
 assert_eq "sha256 differs" false "$(row other tftp sha256 same)"
 assert_eq "siaddr unchanged" true "$(row other ack siaddr same)"
 assert_no_fail "$LAB_DIR/other.json"   # the live run itself passes: exit 1 is the difference
+assert_bundle "$LAB_DIR/other.bundle" replay
+assert_json "bundle report.json has the differences" "r['replay']['differences'] > 0" "$LAB_DIR/other.bundle/report.json"
+case $(capture_comment other.bundle) in *"DIFFERENT"*"ack file: capture \"pxelinux.0\", now \"other.0\""*)
+        echo "ok: capture comment names the differing ack file" ;;
+    *) echo "FAIL: capture comment: $(capture_comment other.bundle)" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)) ;; esac
 if grep -E '^ +ack +file .*"other.0" +DIFFERENT' "$LAB_DIR/other.txt" >/dev/null; then
     echo "ok: text shows the ack file row as DIFFERENT"
 else
@@ -108,5 +121,6 @@ assert_eq "ack siaddr: now" 0.0.0.0 "$(row nonext ack siaddr now)"
 assert_eq "boot server now" none "$(row nonext 'boot' server now)"
 assert_eq "tftp now" none "$(row nonext tftp status now)"
 assert_finding "$LAB_DIR/nonext.json" PXE-030 config
+assert_bundle "$LAB_DIR/nonext.bundle" replay
 
 assert_done

@@ -4,11 +4,14 @@
 # against real clients: busybox udhcpc and dhclient get leases; tftp-hpa (octet and netascii)
 # and curl (blksize 1468, several downloads at once) fetch files whose bytes match; the NIC
 # emulator passes in every profile with --expect-file. Then serve stops on SIGTERM and still
-# writes its report, and a restart with the same --leases file keeps the leases.
+# writes its report and evidence bundle (--report), and a restart with the same --leases file
+# keeps the leases. Last, the emulator with every --probe boots from it until --exit-after
+# stops it: the reference master passes the probes, and both reports fit the schema.
 set -euo pipefail
 PXECHECK=$1; SRC=$2
 . "$SRC/tests/integration/lib/lab.sh"
 . "$SRC/tests/integration/lib/assert.sh"
+. "$SRC/tests/integration/lib/report.sh"
 lab_require_root busybox dhclient tftp curl
 LAB_PREFIX=pxsc
 lab_up
@@ -46,7 +49,7 @@ mac_dhclient=02:00:00:14:00:02
 
 serve_start "$LAB_DIR/serve.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
     --tftp-root "$root" --filename pxelinux.0 --leases "$leases" --probe-wait 1 \
-    --json "$json" -w "$LAB_DIR/serve.pcap"
+    --json "$json" -w "$LAB_DIR/serve.pcap" --report "$LAB_DIR/serve-bundle"
 if grep -q 'address configured on this host' "$LAB_DIR/serve.log"; then
     echo "ok: serve sees 192.168.14.200 configured on the host"
 else
@@ -143,6 +146,24 @@ assert_json "arches announced: 0, 7, 11, and iPXE's user class" \
 assert_json "udhcpc is a NIC without arch, bound" \
     "any(n['mac']=='$mac_udhcpc' and n['arch'] is None and n['address']=='$addr_udhcpc' for n in r['nics'])" "$json"
 assert_tshark_clean "$LAB_DIR/serve.pcap"
+# The evidence bundle, written on SIGTERM: the report --json wrote plus `evidence`, and the -w
+# capture with the safety probe's frames first; the trace's frame numbers count them.
+assert_bundle "$LAB_DIR/serve-bundle" serve
+assert_report_schema "$json" "$LAB_DIR"/c-*.json
+assert_json "bundle report.json is the --json report plus evidence" \
+    "{k: v for k, v in r.items() if k != 'evidence'} == json.load(open('$json'))" "$LAB_DIR/serve-bundle/report.json"
+assert_json "safety probe frames counted (3 DISCOVERs at least)" "r['serve']['probe_frames'] >= 3" "$json"
+assert_json "bundle capture = safety probe's frames + the run's" \
+    "r['evidence']['capture_frames'] == r['serve']['probe_frames'] + r['source']['frames']" \
+    "$LAB_DIR/serve-bundle/report.json"
+assert_json "trace numbers on after the safety probe" \
+    "min(f['number'] for f in r['frames']) > r['serve']['probe_frames']" "$json"
+assert_eq "bundle capture = the -w capture" "$(tshark -r "$LAB_DIR/serve.pcap" -T fields -e frame.len | md5sum)" \
+    "$(tshark -r "$LAB_DIR/serve-bundle/capture.pcapng" -T fields -e frame.len | md5sum)"
+probe_comment=$(tshark -r "$LAB_DIR/serve-bundle/capture.pcapng" -Y frame.number==1 -T fields -e frame.comment 2>/dev/null)
+case $probe_comment in *"safety probe"*) echo "ok: frame 1 is marked as the safety probe's" ;;
+    *) echo "FAIL: frame 1 of the bundle capture has no safety probe comment ($probe_comment)" >&2
+       ASSERT_FAILURES=$((ASSERT_FAILURES + 1)) ;; esac
 if grep -q "bound *$mac_udhcpc $addr_udhcpc" "$leases"; then echo "ok: lease file keeps udhcpc's lease"; else
     echo "FAIL: lease file:" >&2; cat "$leases" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 
@@ -174,15 +195,32 @@ serve_stop
 assert_eq "second serve exit code" 0 "$SERVE_RC"
 
 # --- --exit-after 1: serve stops by itself once one NIC has its boot file ---------------------
+# That NIC runs every --probe: the reference master must pass them. The bundle has no -w file
+# beside it (its hidden recording must be gone afterwards).
 serve_start "$LAB_DIR/serve3.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
     --tftp-root "$root" --filename pxelinux.0 --probe-wait 1 --exit-after 1 --time-limit 60 \
-    --json "$LAB_DIR/serve3.json"
-lab_c "$PXECHECK" client --iface c0 --profile uefi-x64 --mac 02:50:58:00:03:01 --offer-wait 1 \
-    >"$LAB_DIR/c-exit.log" 2>&1 || true
+    --json "$LAB_DIR/serve3.json" --report "$LAB_DIR/serve3-bundle"
+rc=0
+lab_c "$PXECHECK" client --iface c0 --profile uefi-x64 --mac 02:50:58:00:03:01 --offer-wait 1 --probe all \
+    --json "$LAB_DIR/c-probe.json" >"$LAB_DIR/c-exit.log" 2>&1 || rc=$?
+assert_eq "client --probe all against serve: exit code" 0 "$rc"
+[ "$rc" = 0 ] || cat "$LAB_DIR/c-exit.log" >&2
+assert_report_schema "$LAB_DIR/c-probe.json"
+assert_json "client --probe all: every probe reported" "len(r['probes']) == 6" "$LAB_DIR/c-probe.json"
+assert_json "client --probe all: the reference master fails no probe" \
+    "not [p['name'] for p in r['probes'] if p['result'] == 'fail']" "$LAB_DIR/c-probe.json"
 deadline=$((SECONDS + 20))
 while kill -0 "$SERVE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
 SERVE_RC=0; wait "$SERVE_PID" 2>/dev/null || SERVE_RC=$?
-assert_eq "--exit-after 1: serve ended by itself, exit code" 0 "$SERVE_RC"
+# The foreign-server-id probe's REQUEST names a server that made no offer, on purpose: serve
+# judges the NIC by it (MSG-007, blame nic), so this NIC fails and serve exits 1; nothing else fails.
+assert_eq "--exit-after 1: serve ended by itself, exit code (the probing NIC fails)" 1 "$SERVE_RC"
+assert_json "--exit-after 1: the only failure is the probe's REQUEST to a foreign server (MSG-007, nic)" \
+    "[(f['id'], f['blame']) for f in r['findings'] if f['severity'] == 'fail'] == [('MSG-007', 'nic')]" \
+    "$LAB_DIR/serve3.json"
 assert_json "--exit-after 1: stopped by exit-after, one NIC finished" \
     "r['serve']['stopped_by']=='exit-after' and r['serve']['nics_finished']==1" "$LAB_DIR/serve3.json"
+assert_bundle "$LAB_DIR/serve3-bundle" serve
+assert_report_schema "$LAB_DIR/serve3.json"
+assert_json "bundle written at exit-after" "r['serve']['stopped_by']=='exit-after'" "$LAB_DIR/serve3-bundle/report.json"
 assert_done

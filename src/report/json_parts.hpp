@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "pxecheck/analyze/boot.hpp"
 #include "pxecheck/analyze/trace.hpp"
@@ -12,10 +14,53 @@
 
 namespace pxecheck::report::detail {
 
-/// One entry of the report's findings[].
+/// JSON text laid out exactly as nlohmann's `dump(2, ' ', false,
+/// error_handler_t::replace)` lays it out, written straight into a string:
+/// the per-session pieces of a report are many, and building them as
+/// nlohmann values first cost more than judging the session. Members must
+/// be written in the order nlohmann keeps them (its std::map: byte order of
+/// the keys); the golden tests hold the two renderings together.
+class PrettyWriter {
+public:
+    /// \p indent: the column the value starts in (the text of an array
+    /// element at that depth, its first line indented too).
+    PrettyWriter(std::string& out, int indent);
+    void begin_object();
+    void end_object();
+    void begin_array();
+    void end_array();
+    void key(std::string_view k);
+    void string(std::string_view v);
+    void unsigned_number(std::uint64_t v);
+    void boolean(bool v);
+    void null();
+    /// nlohmann's own text for a double.
+    void real(double v);
+    /// A string, or null when \p v is empty.
+    void string_or_null(std::string_view v);
+
+private:
+    void before_value();
+    void open(char bracket);
+    void close(char bracket);
+
+    std::string& out_;
+    int base_;
+    struct Level {
+        bool object = false;
+        bool empty = true;
+    };
+    std::vector<Level> levels_;
+    bool after_key_ = false;
+};
+
+/// One entry of the report's findings[] and of its sessions[] (\p s of
+/// \p trace, whose transfers it indexes, and its reconstructed boot).
+void write_finding(PrettyWriter& w, const checks::Finding& f);
+void write_session(PrettyWriter& w, const analyze::Trace& trace, const analyze::ClientSession& s,
+                   const analyze::BootPath& b);
+/// The same as values, for to_json().
 nlohmann::json finding_json(const checks::Finding& f);
-/// One entry of the report's sessions[]: \p s of \p trace (its transfers are
-/// indices into trace.transfers) and its reconstructed boot.
 nlohmann::json session_json(const analyze::Trace& trace, const analyze::ClientSession& s, const analyze::BootPath& b);
 
 /// Appends \p value as `value.dump(2, ' ', false, error_handler_t::replace)`

@@ -22,119 +22,197 @@ Analysis analyze_trace(RunInfo run, const analyze::Trace& trace, const checks::C
     return a;
 }
 
+namespace detail {
+
 namespace {
 
-json ip_or_null(const std::optional<Ipv4Addr>& ip) { return ip ? json(ip->to_string()) : json(nullptr); }
-json ip_or_null(Ipv4Addr ip) { return ip.is_zero() ? json(nullptr) : json(ip.to_string()); }
-
-json offer_json(const analyze::OfferInfo& o) {
-    return json{{"frame", o.frame_number},
-                {"server_id", ip_or_null(o.server_id)},
-                {"source_ip", ip_or_null(o.src_ip)},
-                {"yiaddr", ip_or_null(o.yiaddr)},
-                {"siaddr", ip_or_null(o.siaddr)},
-                {"option66", o.option66 ? json(*o.option66) : json(nullptr)},
-                {"bootfile", o.file.empty() ? json(nullptr) : json(o.file)},
-                {"tftp_server", ip_or_null(o.tftp_server())},
-                {"proxy", o.proxy},
-                {"pxe_menu", o.has_menu}};
+void write_ip_or_null(PrettyWriter& w, Ipv4Addr ip) {
+    if (ip.is_zero()) w.null();
+    else w.string(ip.to_string());
+}
+void write_ip_or_null(PrettyWriter& w, const std::optional<Ipv4Addr>& ip) {
+    if (ip) w.string(ip->to_string());
+    else w.null();
+}
+void write_ms_since(PrettyWriter& w, const std::optional<std::int64_t>& start, const std::optional<std::int64_t>& t) {
+    if (!start || !t) w.null();
+    else w.real(static_cast<double>(*t - *start) / 1e6);
 }
 
-json ms_since(const std::optional<std::int64_t>& start, const std::optional<std::int64_t>& t) {
-    if (!start || !t) return nullptr;
-    return static_cast<double>(*t - *start) / 1e6;
+// Members in nlohmann's (byte) order of their keys.
+void write_offer(PrettyWriter& w, const analyze::OfferInfo& o) {
+    w.begin_object();
+    w.key("bootfile"), w.string_or_null(o.file);
+    w.key("frame"), w.unsigned_number(o.frame_number);
+    w.key("option66");
+    if (o.option66) w.string(*o.option66);
+    else w.null();
+    w.key("proxy"), w.boolean(o.proxy);
+    w.key("pxe_menu"), w.boolean(o.has_menu);
+    w.key("server_id"), write_ip_or_null(w, o.server_id);
+    w.key("siaddr"), write_ip_or_null(w, o.siaddr);
+    w.key("source_ip"), write_ip_or_null(w, o.src_ip);
+    w.key("tftp_server"), write_ip_or_null(w, o.tftp_server());
+    w.key("yiaddr"), write_ip_or_null(w, o.yiaddr);
+    w.end_object();
 }
 
-json transfer_json(const analyze::TftpTransfer& t) {
-    json error = nullptr;
-    if (t.error) error = json{{"code", t.error->code}, {"message", t.error->message},
-                              {"frame", t.error->frame}, {"from", t.error->from_client ? "client" : "server"}};
-    return json{{"file", t.filename},
-                {"server", t.server_ip.to_string()},
-                {"client", t.client_ip.to_string() + ":" + std::to_string(t.client_port)},
-                {"server_tid", t.server_tid ? json(t.server_tid) : json(nullptr)},
-                {"request_frame", t.request_frame},
-                {"bytes", t.bytes},
-                {"complete", t.complete},
-                {"sha256", t.sha256.empty() ? json(nullptr) : json(t.sha256)},
-                {"blksize", t.blksize},
-                {"windowsize", t.windowsize},
-                {"tsize", t.tsize ? json(*t.tsize) : json(nullptr)},
-                {"retransmissions", t.retransmissions},
-                {"error", error},
-                {"duration_ms", static_cast<double>(t.end_ns - t.start_ns) / 1e6}};
+void write_transfer(PrettyWriter& w, const analyze::TftpTransfer& t) {
+    w.begin_object();
+    w.key("blksize"), w.unsigned_number(t.blksize);
+    w.key("bytes"), w.unsigned_number(t.bytes);
+    w.key("client"), w.string(t.client_ip.to_string() + ":" + std::to_string(t.client_port));
+    w.key("complete"), w.boolean(t.complete);
+    w.key("duration_ms"), w.real(static_cast<double>(t.end_ns - t.start_ns) / 1e6);
+    w.key("error");
+    if (t.error) {
+        w.begin_object();
+        w.key("code"), w.unsigned_number(t.error->code);
+        w.key("frame"), w.unsigned_number(t.error->frame);
+        w.key("from"), w.string(t.error->from_client ? "client" : "server");
+        w.key("message"), w.string(t.error->message);
+        w.end_object();
+    } else {
+        w.null();
+    }
+    w.key("file"), w.string(t.filename);
+    w.key("request_frame"), w.unsigned_number(t.request_frame);
+    w.key("retransmissions"), w.unsigned_number(t.retransmissions);
+    w.key("server"), w.string(t.server_ip.to_string());
+    w.key("server_tid");
+    if (t.server_tid) w.unsigned_number(t.server_tid);
+    else w.null();
+    w.key("sha256"), w.string_or_null(t.sha256);
+    w.key("tsize");
+    if (t.tsize) w.unsigned_number(*t.tsize);
+    else w.null();
+    w.key("windowsize"), w.unsigned_number(t.windowsize);
+    w.end_object();
 }
 
 }  // namespace
 
-namespace detail {
+void write_finding(PrettyWriter& w, const checks::Finding& f) {
+    w.begin_object();
+    w.key("blame"), w.string(checks::to_string(f.blame));
+    w.key("clause"), w.string(f.clause);
+    w.key("client_mac");
+    if (f.client) w.string(f.client->to_string());
+    else w.null();
+    w.key("detail"), w.string(f.detail);
+    w.key("frames"), w.begin_array();
+    for (auto n : f.frames) w.unsigned_number(n);
+    w.end_array();
+    w.key("id"), w.string(f.id);
+    w.key("severity"), w.string(checks::to_string(f.severity));
+    w.key("title"), w.string(f.title);
+    w.end_object();
+}
+
+void write_session(PrettyWriter& w, const analyze::Trace& trace, const analyze::ClientSession& s,
+                   const analyze::BootPath& b) {
+    w.begin_object();
+    w.key("addresses"), w.begin_array();
+    for (auto ip : s.addresses) w.string(ip.to_string());
+    w.end_array();
+    w.key("client_mac"), w.string(s.mac.to_string());
+    w.key("dhcp"), w.begin_object();
+    w.key("boot_info_from");
+    if (b.governing)
+        w.string(b.governing->from_4011 ? "bootserver-4011"
+                 : b.governing->proxy   ? "proxydhcp"
+                 : b.governing->type == wire::DhcpMessageType::Ack ? "dhcp-ack"
+                                                                    : "dhcp-offer");
+    else
+        w.null();
+    w.key("boot_server"), write_ip_or_null(w, b.boot_server);
+    w.key("bootfile"), w.string_or_null(b.bootfile);
+    w.key("bootserver_4011"), w.boolean(b.bootserver_4011);
+    w.key("chosen_offer");
+    if (b.chosen) w.unsigned_number(*b.chosen);
+    else w.null();
+    w.key("discovers"), w.unsigned_number(b.discover_count);
+    w.key("later_stage_requests"), w.unsigned_number(b.later_stage_requests);
+    w.key("naks"), w.unsigned_number(b.nak_frames.size());
+    w.key("offers"), w.begin_array();
+    for (const auto& o : b.offers) write_offer(w, o);
+    w.end_array();
+    w.key("proxy_used"), w.boolean(b.proxy_used);
+    w.key("server_id");
+    if (b.ack) write_ip_or_null(w, b.ack->server_id);
+    else w.null();
+    w.key("yiaddr");
+    if (b.ack) write_ip_or_null(w, b.ack->yiaddr);
+    else w.null();
+    w.end_object();
+    w.key("phase"), w.string(analyze::to_string(b.phase));
+    w.key("tftp"), w.begin_array();
+    for (std::size_t ti : s.transfers) write_transfer(w, trace.transfers[ti]);
+    w.end_array();
+    w.key("timings_ms"), w.begin_object();
+    w.key("ack"), write_ms_since(w, b.first_discover_ns, b.ack_ns);
+    w.key("boot_info"), write_ms_since(w, b.first_discover_ns, b.boot_info_ns);
+    w.key("offer"), write_ms_since(w, b.first_discover_ns, b.first_offer_ns);
+    w.key("tftp_end"), write_ms_since(w, b.first_discover_ns, b.tftp_end_ns);
+    w.key("tftp_start"), write_ms_since(w, b.first_discover_ns, b.tftp_start_ns);
+    w.end_object();
+    w.end_object();
+}
 
 json finding_json(const checks::Finding& f) {
-    return json{{"id", f.id},
-                {"severity", checks::to_string(f.severity)},
-                {"blame", checks::to_string(f.blame)},
-                {"title", f.title},
-                {"clause", f.clause},
-                {"detail", f.detail},
-                {"frames", f.frames},
-                {"client_mac", f.client ? json(f.client->to_string()) : json(nullptr)}};
+    std::string text;
+    PrettyWriter w(text, 0);
+    write_finding(w, f);
+    return json::parse(text);
 }
 
 json session_json(const analyze::Trace& trace, const analyze::ClientSession& s, const analyze::BootPath& b) {
-    json offers = json::array();
-    for (const auto& o : b.offers) offers.push_back(offer_json(o));
-    json tftp = json::array();
-    for (std::size_t ti : s.transfers) tftp.push_back(transfer_json(trace.transfers[ti]));
-    std::optional<std::size_t> chosen_index = b.chosen;
-    json dhcp{{"discovers", b.discover_count},
-              {"offers", offers},
-              {"chosen_offer", chosen_index ? json(*chosen_index) : json(nullptr)},
-              {"server_id", b.ack ? ip_or_null(b.ack->server_id) : json(nullptr)},
-              {"yiaddr", b.ack ? ip_or_null(b.ack->yiaddr) : json(nullptr)},
-              {"boot_server", ip_or_null(b.boot_server)},
-              {"bootfile", b.bootfile.empty() ? json(nullptr) : json(b.bootfile)},
-              {"boot_info_from", b.governing ? json(b.governing->from_4011 ? "bootserver-4011"
-                                                    : b.governing->proxy ? "proxydhcp"
-                                                    : b.governing->type == wire::DhcpMessageType::Ack ? "dhcp-ack"
-                                                                                                      : "dhcp-offer")
-                                             : json(nullptr)},
-              {"proxy_used", b.proxy_used},
-              {"bootserver_4011", b.bootserver_4011},
-              {"naks", b.nak_frames.size()},
-              {"later_stage_requests", b.later_stage_requests}};
-    json timings{{"offer", ms_since(b.first_discover_ns, b.first_offer_ns)},
-                 {"ack", ms_since(b.first_discover_ns, b.ack_ns)},
-                 {"boot_info", ms_since(b.first_discover_ns, b.boot_info_ns)},
-                 {"tftp_start", ms_since(b.first_discover_ns, b.tftp_start_ns)},
-                 {"tftp_end", ms_since(b.first_discover_ns, b.tftp_end_ns)}};
-    json addrs = json::array();
-    for (auto ip : s.addresses) addrs.push_back(ip.to_string());
-    return json{{"client_mac", s.mac.to_string()},
-                {"phase", analyze::to_string(b.phase)},
-                {"addresses", addrs},
-                {"dhcp", dhcp},
-                {"tftp", tftp},
-                {"timings_ms", timings}};
+    std::string text;
+    PrettyWriter w(text, 0);
+    write_session(w, trace, s, b);
+    return json::parse(text);
 }
 
 namespace {
 
 void append_indent(std::string& out, int n) { out.append(static_cast<std::size_t>(n), ' '); }
 
-/// Strings of printable ASCII without quote or backslash (nearly all of a
-/// report) stand as they are; the rest go through nlohmann's escaping,
-/// invalid UTF-8 included.
-void append_string(std::string& out, const std::string& s) {
-    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    });
-    if (plain) {
-        out.push_back('"');
-        out.append(s);
-        out.push_back('"');
-    } else {
-        out.append(json(s).dump(-1, ' ', false, json::error_handler_t::replace));
+/// ASCII strings (nearly all of a report) are escaped here as nlohmann
+/// escapes them: the short escapes, a six-character \\u escape for other
+/// control characters,
+/// DEL as it is. Anything else goes through nlohmann itself, so that bytes
+/// that are not UTF-8 become U+FFFD exactly as in dump().
+void append_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const std::size_t mark = out.size();
+    out.push_back('"');
+    std::size_t from = 0;  // start of the run not yet copied
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            out.resize(mark);
+            out.append(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace));
+            return;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.substr(from, i - from));
+        from = i + 1;
+        switch (c) {
+            case '"': out.append("\\\""); break;
+            case '\\': out.append("\\\\"); break;
+            case '\b': out.append("\\b"); break;
+            case '\f': out.append("\\f"); break;
+            case '\n': out.append("\\n"); break;
+            case '\r': out.append("\\r"); break;
+            case '\t': out.append("\\t"); break;
+            default:
+                out.append("\\u00");
+                out.push_back(kHex[c >> 4]);
+                out.push_back(kHex[c & 0x0f]);
+        }
     }
+    out.append(s.substr(from));
+    out.push_back('"');
 }
 
 template <typename Int>
@@ -198,7 +276,82 @@ void append_value(std::string& out, const json& value, int depth) {
 
 }  // namespace
 
+PrettyWriter::PrettyWriter(std::string& out, int indent) : out_(out), base_(indent) {
+    append_indent(out_, base_);
+}
+
+void PrettyWriter::before_value() {
+    if (after_key_) {
+        after_key_ = false;
+        return;
+    }
+    if (levels_.empty()) return;
+    Level& l = levels_.back();
+    out_.append(l.empty ? "\n" : ",\n");
+    l.empty = false;
+    append_indent(out_, base_ + 2 * static_cast<int>(levels_.size()));
+}
+
+void PrettyWriter::open(char bracket) {
+    before_value();
+    out_.push_back(bracket);
+    levels_.push_back(Level{bracket == '{', true});
+}
+
+void PrettyWriter::close(char bracket) {
+    const bool empty = levels_.back().empty;
+    levels_.pop_back();
+    if (!empty) {
+        out_.push_back('\n');
+        append_indent(out_, base_ + 2 * static_cast<int>(levels_.size()));
+    }
+    out_.push_back(bracket);
+}
+
+void PrettyWriter::begin_object() { open('{'); }
+void PrettyWriter::end_object() { close('}'); }
+void PrettyWriter::begin_array() { open('['); }
+void PrettyWriter::end_array() { close(']'); }
+
+void PrettyWriter::key(std::string_view k) {
+    before_value();
+    append_string(out_, k);
+    out_.append(": ");
+    after_key_ = true;
+}
+
+void PrettyWriter::string(std::string_view v) {
+    before_value();
+    append_string(out_, v);
+}
+
+void PrettyWriter::string_or_null(std::string_view v) {
+    if (v.empty()) null();
+    else string(v);
+}
+
+void PrettyWriter::unsigned_number(std::uint64_t v) {
+    before_value();
+    append_integer(out_, v);
+}
+
+void PrettyWriter::boolean(bool v) {
+    before_value();
+    out_.append(v ? "true" : "false");
+}
+
+void PrettyWriter::null() {
+    before_value();
+    out_.append("null");
+}
+
+void PrettyWriter::real(double v) {
+    before_value();
+    out_.append(json(v).dump());
+}
+
 void append_pretty(std::string& out, const json& value, int indent) {
+    out.reserve(out.size() + 4096);
     append_indent(out, indent);
     append_value(out, value, indent);
 }

@@ -208,16 +208,23 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
 
     if (options_.keep_json) {
         // The report's own renderer's pieces, on this session alone.
-        if (boot)
-            sessions_json_.emplace_back(
-                order, spill_->put(array_element_text(detail::session_json(piece, piece.sessions.front(), *boot))));
+        std::string text;
+        text.reserve(8192);
+        if (boot) {
+            detail::PrettyWriter w(text, 4);
+            detail::write_session(w, piece, piece.sessions.front(), *boot);
+            sessions_json_.emplace_back(order, spill_->put(text));
+        }
         for (const auto& f : findings) {
             FindingRef r;
             r.piece_order = order;
             r.seq = findings_json_.size();
             r.first_frame = f.frames.empty() ? SIZE_MAX : f.frames.front();
             r.id = f.id;
-            r.text = spill_->put(array_element_text(detail::finding_json(f)));
+            text.clear();
+            detail::PrettyWriter w(text, 4);
+            detail::write_finding(w, f);
+            r.text = spill_->put(text);
             findings_json_.push_back(std::move(r));
         }
     }

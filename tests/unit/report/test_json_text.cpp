@@ -1,0 +1,86 @@
+// The JSON report as StreamingAnalysis writes it (sessions and findings
+// written as text, not built as nlohmann values) must be exactly what
+// nlohmann's dump(2) makes of the same document: keys in its order, its
+// indentation, its escapes, U+FFFD for bytes that are not UTF-8.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+#include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/link/frame.hpp"
+#include "pxecheck/report/streaming.hpp"
+#include "pxecheck/wire/tftp.hpp"
+
+namespace {
+
+using namespace pxecheck;
+using nlohmann::json;
+
+const link::UdpEndpoint kClient{*MacAddr::parse("52:54:00:12:34:56"), Ipv4Addr::from_octets(192, 168, 14, 50), 2070};
+const link::UdpEndpoint kServer69{*MacAddr::parse("52:54:00:aa:bb:cc"), Ipv4Addr::from_octets(192, 168, 14, 1), 69};
+const link::UdpEndpoint kServerTid{kServer69.mac, kServer69.ip, 40000};
+
+Bytes tftp(const wire::TftpPacket& p) { return wire::encode_tftp(p); }
+
+std::string report_text(report::StreamingAnalysis& sa, const report::Analysis& a) {
+    std::FILE* f = std::tmpfile();
+    EXPECT_NE(f, nullptr);
+    EXPECT_TRUE(sa.write_json(a, f).ok());
+    std::rewind(f);
+    std::string text;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    return text;
+}
+
+TEST(JsonText, StreamingReportIsWhatDumpWrites) {
+    report::StreamingAnalysis::Options opt;
+    opt.background = false;
+    report::StreamingAnalysis sa(opt);
+    analyze::TraceBuilder builder("synthetic.pcap");
+    builder.stream(sa.sink());
+
+    // A file name and an error message with quotes, backslashes, control
+    // characters, DEL and bytes that are not UTF-8.
+    wire::TftpPacket rrq;
+    rrq.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Rrq);
+    rrq.filename = "boot\\\"x86\"\x01\t\x7f\xff\xfe.0";
+    rrq.mode = "octet";
+    rrq.options = {{"blksize", "1428"}, {"tsize", "0"}};
+    wire::TftpPacket data;
+    data.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Data);
+    data.block = 1;
+    data.data = Bytes(100, 0x5a);
+    wire::TftpPacket ack;
+    ack.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Ack);
+    ack.block = 1;
+    wire::TftpPacket error;
+    error.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Error);
+    error.error_code = 1;
+    error.error_message = "no \"such\" file\n\x02\xc3\xa9\xc3";
+
+    std::int64_t t = 1'700'000'000'000'000'000;
+    builder.add(t, link::build_udp_frame(kClient, kServer69, tftp(rrq)));
+    builder.add(t += 1'000'000, link::build_udp_frame(kServerTid, kClient, tftp(data)));
+    builder.add(t += 1'000'000, link::build_udp_frame(kClient, kServerTid, tftp(ack)));
+    builder.add(t += 1'000'000, link::build_udp_frame(kClient, kServer69, tftp(rrq)));
+    builder.add(t += 1'500'000, link::build_udp_frame(kServerTid, kClient, tftp(error)));
+
+    report::RunInfo run;
+    run.command = "analyze";
+    run.source = "synthetic.pcap";
+    auto a = sa.finish(run, std::move(builder).finish());
+    const std::string text = report_text(sa, a);
+    const json parsed = json::parse(text);
+    ASSERT_EQ(parsed.at("sessions").size(), 1u);
+    EXPECT_FALSE(parsed.at("findings").empty());
+    EXPECT_EQ(text, parsed.dump(2, ' ', false, json::error_handler_t::replace));
+    // The bytes that are not UTF-8 became U+FFFD, the rest stayed.
+    const auto file = parsed.at("sessions")[0].at("tftp")[0].at("file").get<std::string>();
+    EXPECT_EQ(file, "boot\\\"x86\"\x01\t\x7f\xef\xbf\xbd\xef\xbf\xbd.0");
+}
+
+}  // namespace

@@ -4,12 +4,14 @@
 # QEMU fetches pxelinux.0, then pxelinux fetches ldlinux.c32 and pxelinux.cfg/default and the
 # serial console shows the config loaded; (b) OVMF (EDK2's own PXE, virtio-net, arch 7)
 # fetches bootx64.efi (syslinux.efi, as in the lab captures). The JSON report names the
-# architecture each NIC announced and gives each a verdict. The two boots run one after the
-# other against one serve (each 15-40 s under TCG).
+# architecture each NIC announced and gives each a verdict, and the evidence bundle written on
+# SIGTERM passes `pxecheck report verify`. The two boots run one after the other against one
+# serve (each 15-40 s under TCG).
 set -euo pipefail
 PXECHECK=$1; SRC=$2
 . "$SRC/tests/integration/lib/lab.sh"
 . "$SRC/tests/integration/lib/assert.sh"
+. "$SRC/tests/integration/lib/report.sh"
 lab_require_root qemu-system-x86_64
 for f in /usr/lib/PXELINUX/pxelinux.0 /usr/lib/SYSLINUX.EFI/efi64/syslinux.efi /usr/share/OVMF/OVMF_CODE_4M.fd; do
     [ -e "$f" ] || { echo "missing $f; skipping" >&2; exit 77; }
@@ -40,7 +42,7 @@ root=$LAB_DIR/tftp
 lab_tftp_root_efi "$root"      # pxelinux.0, ldlinux.c32, bootx64.efi (syslinux.efi), ldlinux.e64, cfg
 json=$LAB_DIR/serve.json
 serve_start "$LAB_DIR/serve.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
-    --tftp-root "$root" --json "$json" -w "$LAB_DIR/serve.pcap"
+    --tftp-root "$root" --json "$json" -w "$LAB_DIR/serve.pcap" --report "$LAB_DIR/serve-bundle"
 if grep -q 'address held in user space' "$LAB_DIR/serve.log"; then echo "ok: address held in user space"; else
     echo "FAIL: serve should hold the address in user space" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 
@@ -76,4 +78,8 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
 for n in r["nics"]: print("  nic", n["mac"], n["arch"], n["phase"], n["file"], n["bytes"], n["verdict"], n["findings"], "boot file after", n["seconds_to_boot_file"], "s")' "$json"
 assert_eq "serve exit code" 0 "$SERVE_RC"
 assert_tshark_clean "$LAB_DIR/serve.pcap"
+assert_report_schema "$json"
+assert_bundle "$LAB_DIR/serve-bundle" serve
+assert_json "bundle: both firmware NICs' sessions" \
+    "{'$LAB_MAC_BIOS','$LAB_MAC_UEFI'} <= {s['client_mac'] for s in r['sessions']}" "$LAB_DIR/serve-bundle/report.json"
 assert_done

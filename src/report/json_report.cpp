@@ -177,11 +177,28 @@ namespace {
 
 void append_indent(std::string& out, int n) { out.append(static_cast<std::size_t>(n), ' '); }
 
-/// ASCII strings (nearly all of a report) are escaped here as nlohmann
-/// escapes them: the short escapes, a six-character \\u escape for other
-/// control characters,
-/// DEL as it is. Anything else goes through nlohmann itself, so that bytes
-/// that are not UTF-8 become U+FFFD exactly as in dump().
+/// Length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms,
+/// no surrogates, nothing past U+10FFFF) that starts \p s at \p at; 0 if
+/// there is none.
+std::size_t utf8_sequence(std::string_view s, std::size_t at) {
+    const auto b = [&](std::size_t i) { return at + i < s.size() ? static_cast<unsigned char>(s[at + i]) : 0u; };
+    const auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xbf) { return b(i) >= lo && b(i) <= hi; };
+    const unsigned c = b(0);
+    if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+    if (c == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+    if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+    if (c == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+
+/// Strings are escaped here as nlohmann escapes them with ensure_ascii off:
+/// the short escapes, a six-character \\u escape for other control
+/// characters, DEL and well-formed UTF-8 as they are. A string with bytes
+/// that are not UTF-8 goes through nlohmann itself, so that they become
+/// U+FFFD exactly as in dump().
 void append_string(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
     const std::size_t mark = out.size();
@@ -190,9 +207,14 @@ void append_string(std::string& out, std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
-            out.resize(mark);
-            out.append(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace));
-            return;
+            const std::size_t n = utf8_sequence(s, i);
+            if (n == 0) {
+                out.resize(mark);
+                out.append(json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace));
+                return;
+            }
+            i += n - 1;
+            continue;
         }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(s.substr(from, i - from));

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/link/frame.hpp"
@@ -69,6 +71,20 @@ TEST(JsonText, StreamingReportIsWhatDumpWrites) {
     builder.add(t += 1'000'000, link::build_udp_frame(kClient, kServer69, tftp(rrq)));
     builder.add(t += 1'500'000, link::build_udp_frame(kServerTid, kClient, tftp(error)));
 
+    // Well-formed UTF-8 stays as it is; overlong forms, surrogates and
+    // code points past U+10FFFF do not.
+    for (const auto& [port, name] : std::vector<std::pair<std::uint16_t, std::string>>{
+             {2071, "caf\xc3\xa9-\xe2\x82\xac-\xf0\x9d\x84\x9e.0"},
+             {2072, "over\xc0\xaflong"},
+             {2073, "surrogate\xed\xa0\x80"},
+             {2074, "past\xf4\x90\x80\x80max"}}) {
+        link::UdpEndpoint client = kClient;
+        client.port = port;
+        wire::TftpPacket r = rrq;
+        r.filename = name;
+        builder.add(t += 1'000'000, link::build_udp_frame(client, kServer69, tftp(r)));
+    }
+
     report::RunInfo run;
     run.command = "analyze";
     run.source = "synthetic.pcap";
@@ -81,6 +97,11 @@ TEST(JsonText, StreamingReportIsWhatDumpWrites) {
     // The bytes that are not UTF-8 became U+FFFD, the rest stayed.
     const auto file = parsed.at("sessions")[0].at("tftp")[0].at("file").get<std::string>();
     EXPECT_EQ(file, "boot\\\"x86\"\x01\t\x7f\xef\xbf\xbd\xef\xbf\xbd.0");
+    const auto& tftp_list = parsed.at("sessions")[0].at("tftp");
+    ASSERT_EQ(tftp_list.size(), 6u);  // the repeated request after DATA is a second transfer
+    EXPECT_EQ(tftp_list[2].at("file").get<std::string>(), "caf\xc3\xa9-\xe2\x82\xac-\xf0\x9d\x84\x9e.0");
+    for (std::size_t i = 3; i < 6; ++i)
+        EXPECT_NE(tftp_list[i].at("file").get<std::string>().find("\xef\xbf\xbd"), std::string::npos) << i;
 }
 
 }  // namespace

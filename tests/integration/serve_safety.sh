@@ -10,6 +10,7 @@ set -euo pipefail
 PXECHECK=$1; SRC=$2
 . "$SRC/tests/integration/lib/lab.sh"
 . "$SRC/tests/integration/lib/assert.sh"
+. "$SRC/tests/integration/lib/report.sh"
 lab_require_root dhcpd tftp curl
 LAB_PREFIX=pxss
 lab_up --vm   # the bridge on the client side lets a third host join the segment
@@ -68,8 +69,14 @@ lab_dhcpd_start "$(lab_dhcpd_conf --range '192.168.14.100 192.168.14.120')" dhcp
 rc=0
 # --time-limit: should the probe miss the other server, serve ends (exit 0, failing the next
 # assertion) instead of serving until ctest's timeout.
-lab_m "$PXECHECK" serve --iface m0 "${common[@]}" --time-limit 20 >"$LAB_DIR/refused.out" 2>&1 || rc=$?
+lab_m "$PXECHECK" serve --iface m0 "${common[@]}" --time-limit 20 --report "$LAB_DIR/refused-bundle" \
+    >"$LAB_DIR/refused.out" 2>&1 || rc=$?
 assert_eq "beside another DHCP server: exit code" 3 "$rc"
+# Nothing was served, so there is no bundle, and the recording made for one is gone.
+if [ -e "$LAB_DIR/refused-bundle/report.json" ] || [ -e "$LAB_DIR/refused-bundle/.recording.pcap" ]; then
+    echo "FAIL: a refused serve left a bundle or its recording: $(ls -A "$LAB_DIR/refused-bundle")" >&2
+    ASSERT_FAILURES=$((ASSERT_FAILURES + 1))
+else echo "ok: a refused serve leaves no bundle and no recording"; fi
 expect_in "the refusal names the other server's address and MAC" "$LAB_DIR/refused.out" \
     "another DHCP server, 192.168.14.1 \(MAC $other_mac\)"
 expect_in "the refusal suggests --proxy" "$LAB_DIR/refused.out" '--proxy'
@@ -77,8 +84,15 @@ if grep -qE 'offered|TFTP' "$LAB_DIR/refused.out"; then
     echo "FAIL: serve answered something before refusing" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 rc=0
 lab_m "$PXECHECK" serve --iface m0 "${common[@]}" --allow-other-dhcp --time-limit 1 \
-    >"$LAB_DIR/allowed.out" 2>&1 || rc=$?
+    --report "$LAB_DIR/allowed-bundle" >"$LAB_DIR/allowed.out" 2>&1 || rc=$?
 assert_eq "--allow-other-dhcp: exit code" 0 "$rc"
+# Stopped by --time-limit: the bundle is written, and its report names the server the probe heard.
+assert_bundle "$LAB_DIR/allowed-bundle" serve
+assert_json "bundle: stopped by the time limit, the other server in serve.probe" \
+    "r['serve']['stopped_by']=='time-limit' and any(p['server_id']=='192.168.14.1' and p['source_mac']=='$other_mac' for p in r['serve']['probe'])" \
+    "$LAB_DIR/allowed-bundle/report.json"
+assert_json "bundle: the probe's DISCOVERs and the other server's OFFER open the capture" \
+    "r['serve']['probe_frames'] >= 4" "$LAB_DIR/allowed-bundle/report.json"
 expect_in "--allow-other-dhcp warns" "$LAB_DIR/allowed.out" 'warning: another DHCP server, 192.168.14.1.*--allow-other-dhcp'
 
 # --- a server the probe missed ------------------------------------------------------------------

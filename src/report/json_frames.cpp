@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "json_parts.hpp"
 #include "pxecheck/report/report.hpp"
 
 namespace pxecheck::report {
@@ -113,18 +114,24 @@ std::string summary_of(const analyze::Frame& f) {
     return s;
 }
 
-json anomalies_json(const Anomalies& list) {
-    json out = json::array();
-    for (const auto& a : list) out.push_back(json{{"id", a.id}, {"offset", a.offset}, {"detail", a.detail}});
-    return out;
+void write_anomalies(detail::PrettyWriter& w, const Anomalies& list) {
+    w.begin_array();
+    for (const auto& a : list) {
+        w.begin_object();
+        w.key("detail"), w.string(a.detail);
+        w.key("id"), w.string(a.id);
+        w.key("offset"), w.unsigned_number(a.offset);
+        w.end_object();
+    }
+    w.end_array();
 }
 
 double ms_since(std::int64_t origin, std::int64_t t) { return static_cast<double>(t - origin) / 1e6; }
 
 /// The session each kept frame belongs to: chaddr for DHCP, the ARP owner for
 /// ARP, the requesting client for TFTP.
-std::vector<json> clients_of(const analyze::Trace& trace) {
-    std::vector<json> out(trace.frames.size(), json(nullptr));
+std::vector<std::optional<std::string>> clients_of(const analyze::Trace& trace) {
+    std::vector<std::optional<std::string>> out(trace.frames.size());
     for (const auto& s : trace.sessions) {
         for (auto i : s.dhcp_frames)
             if (i < out.size()) out[i] = s.mac.to_string();
@@ -135,7 +142,7 @@ std::vector<json> clients_of(const analyze::Trace& trace) {
     for (const auto& t : trace.transfers) tftp_clients.emplace(std::make_pair(t.client_ip, t.client_port), t.client_mac);
     for (std::size_t i = 0; i < trace.frames.size(); ++i) {
         const auto& f = trace.frames[i];
-        if (!out[i].is_null() || !f.udp || f.protocol != analyze::Protocol::Tftp) continue;
+        if (out[i] || !f.udp || f.protocol != analyze::Protocol::Tftp) continue;
         auto it = tftp_clients.find({f.udp->src_ip, f.udp->src_port});
         if (it == tftp_clients.end()) it = tftp_clients.find({f.udp->dst_ip, f.udp->dst_port});
         if (it != tftp_clients.end() && !it->second.is_zero()) out[i] = it->second.to_string();
@@ -150,7 +157,9 @@ bool is_data_or_ack(std::uint16_t opcode) {
 
 }  // namespace
 
-json frames_json(const analyze::Trace& trace) {
+namespace detail {
+
+std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Trace& trace, int indent) {
     const std::int64_t origin = trace.first_time_ns;
     // Where the MAC of an address is known (for the collapsed TFTP runs, whose
     // frames the trace does not keep).
@@ -166,8 +175,9 @@ json frames_json(const analyze::Trace& trace) {
         return it == mac_of.end() ? MacAddr{} : it->second;
     };
 
-    const std::vector<json> clients = clients_of(trace);
-    std::vector<std::pair<std::size_t, json>> entries;
+    const std::vector<std::optional<std::string>> clients = clients_of(trace);
+    std::vector<std::pair<std::size_t, std::string>> entries;
+    std::string text;
     for (std::size_t i = 0; i < trace.frames.size(); ++i) {
         const auto& f = trace.frames[i];
         std::string src, dst;
@@ -181,20 +191,28 @@ json frames_json(const analyze::Trace& trace) {
             src = endpoint(f.src_mac, std::nullopt, std::nullopt);
             dst = endpoint(f.dst_mac, std::nullopt, std::nullopt);
         }
-        entries.emplace_back(f.number, json{{"number", f.number},
-                                            {"last_number", f.number},
-                                            {"time_ms", ms_since(origin, f.time_ns)},
-                                            {"src", src},
-                                            {"dst", dst},
-                                            {"protocol", protocol_name(f.protocol)},
-                                            {"direction", direction_name(f.direction)},
-                                            {"client_mac", clients[i]},
-                                            {"label", label_of(f)},
-                                            {"summary", summary_of(f)},
-                                            {"anomalies", anomalies_json(f.anomalies)},
-                                            {"length", f.original_length},
-                                            {"hex", to_hex(f.raw)},
-                                            {"run", nullptr}});
+        // Members in nlohmann's (byte) order of their keys.
+        text.clear();
+        PrettyWriter w(text, indent);
+        w.begin_object();
+        w.key("anomalies"), write_anomalies(w, f.anomalies);
+        w.key("client_mac");
+        if (clients[i]) w.string(*clients[i]);
+        else w.null();
+        w.key("direction"), w.string(direction_name(f.direction));
+        w.key("dst"), w.string(dst);
+        w.key("hex"), w.string(to_hex(f.raw));
+        w.key("label"), w.string(label_of(f));
+        w.key("last_number"), w.unsigned_number(f.number);
+        w.key("length"), w.unsigned_number(f.original_length);
+        w.key("number"), w.unsigned_number(f.number);
+        w.key("protocol"), w.string(protocol_name(f.protocol));
+        w.key("run"), w.null();
+        w.key("src"), w.string(src);
+        w.key("summary"), w.string(summary_of(f));
+        w.key("time_ms"), w.real(ms_since(origin, f.time_ns));
+        w.end_object();
+        entries.emplace_back(f.number, text);
     }
 
     // TFTP DATA/ACK: one entry per unbroken run of them within a transfer.
@@ -252,37 +270,54 @@ json frames_json(const analyze::Trace& trace) {
             if (data) summary += fmt::format(", {} octets", octets);
             if (retrans) summary += fmt::format(", {} repeated block(s)", retrans);
             summary += fmt::format(" ({} frames, \"{}\")", j - i, t.filename);
-            entries.emplace_back(
-                first.frame,
-                json{{"number", first.frame},
-                     {"last_number", last.frame},
-                     {"time_ms", ms_since(origin, first.time_ns)},
-                     {"src", from_client ? client_ep : server_ep},
-                     {"dst", from_client ? server_ep : client_ep},
-                     {"protocol", "tftp"},
-                     {"direction", from_client ? "from_client" : "to_client"},
-                     {"client_mac", t.client_mac.is_zero() ? json(nullptr) : json(t.client_mac.to_string())},
-                     {"label", "TFTP " + label},
-                     {"summary", summary},
-                     {"anomalies", json::array()},
-                     {"length", nullptr},
-                     {"hex", nullptr},
-                     {"run", json{{"frames", j - i},
-                                  {"data", data},
-                                  {"acks", acks},
-                                  {"first_block", first_block ? json(*first_block) : json(nullptr)},
-                                  {"last_block", last_block ? json(*last_block) : json(nullptr)},
-                                  {"octets", octets},
-                                  {"repeated", retrans},
-                                  {"file", t.filename},
-                                  {"duration_ms", ms_since(first.time_ns, last.time_ns)}}}});
+            text.clear();
+            PrettyWriter w(text, indent);
+            w.begin_object();
+            w.key("anomalies"), w.begin_array(), w.end_array();
+            w.key("client_mac");
+            if (t.client_mac.is_zero()) w.null();
+            else w.string(t.client_mac.to_string());
+            w.key("direction"), w.string(from_client ? "from_client" : "to_client");
+            w.key("dst"), w.string(from_client ? server_ep : client_ep);
+            w.key("hex"), w.null();
+            w.key("label"), w.string("TFTP " + label);
+            w.key("last_number"), w.unsigned_number(last.frame);
+            w.key("length"), w.null();
+            w.key("number"), w.unsigned_number(first.frame);
+            w.key("protocol"), w.string("tftp");
+            w.key("run"), w.begin_object();
+            w.key("acks"), w.unsigned_number(acks);
+            w.key("data"), w.unsigned_number(data);
+            w.key("duration_ms"), w.real(ms_since(first.time_ns, last.time_ns));
+            w.key("file"), w.string(t.filename);
+            w.key("first_block");
+            if (first_block) w.unsigned_number(*first_block);
+            else w.null();
+            w.key("frames"), w.unsigned_number(j - i);
+            w.key("last_block");
+            if (last_block) w.unsigned_number(*last_block);
+            else w.null();
+            w.key("octets"), w.unsigned_number(octets);
+            w.key("repeated"), w.unsigned_number(retrans);
+            w.end_object();
+            w.key("src"), w.string(from_client ? client_ep : server_ep);
+            w.key("summary"), w.string(summary);
+            w.key("time_ms"), w.real(ms_since(origin, first.time_ns));
+            w.end_object();
+            entries.emplace_back(first.frame, text);
             i = j;
         }
     }
     std::stable_sort(entries.begin(), entries.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
+    return entries;
+}
+
+}  // namespace detail
+
+json frames_json(const analyze::Trace& trace) {
     json out = json::array();
-    for (auto& e : entries) out.push_back(std::move(e.second));
+    for (const auto& e : detail::frame_entries(trace, 0)) out.push_back(json::parse(e.second));
     return out;
 }
 

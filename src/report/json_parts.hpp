@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "pxecheck/analyze/boot.hpp"
@@ -59,13 +60,11 @@ private:
 void write_finding(PrettyWriter& w, const checks::Finding& f);
 void write_session(PrettyWriter& w, const analyze::Trace& trace, const analyze::ClientSession& s,
                    const analyze::BootPath& b);
+/// The entries of the report's frames[] (see frames_json()), each with its
+/// frame number and written at \p indent, in frame order.
+std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Trace& trace, int indent);
 /// The same as values, for to_json().
 nlohmann::json finding_json(const checks::Finding& f);
 nlohmann::json session_json(const analyze::Trace& trace, const analyze::ClientSession& s, const analyze::BootPath& b);
-
-/// Appends \p value as `value.dump(2, ' ', false, error_handler_t::replace)`
-/// would write it with every line indented by \p indent more spaces (an
-/// element of an array at that depth), without building the text twice.
-void append_pretty(std::string& out, const nlohmann::json& value, int indent);
 
 }  // namespace pxecheck::report::detail

@@ -244,58 +244,6 @@ void append_integer(std::string& out, Int v) {
     out.append(buf, r.ptr);
 }
 
-/// \p depth: the indentation of the line \p value starts on.
-void append_value(std::string& out, const json& value, int depth) {
-    switch (value.type()) {
-        case json::value_t::object: {
-            if (value.empty()) {
-                out.append("{}");
-                return;
-            }
-            out.append("{\n");
-            bool first = true;
-            for (auto it = value.begin(); it != value.end(); ++it) {
-                if (!first) out.append(",\n");
-                first = false;
-                append_indent(out, depth + 2);
-                append_string(out, it.key());
-                out.append(": ");
-                append_value(out, it.value(), depth + 2);
-            }
-            out.push_back('\n');
-            append_indent(out, depth);
-            out.push_back('}');
-            return;
-        }
-        case json::value_t::array: {
-            if (value.empty()) {
-                out.append("[]");
-                return;
-            }
-            out.append("[\n");
-            bool first = true;
-            for (const auto& element : value) {
-                if (!first) out.append(",\n");
-                first = false;
-                append_indent(out, depth + 2);
-                append_value(out, element, depth + 2);
-            }
-            out.push_back('\n');
-            append_indent(out, depth);
-            out.push_back(']');
-            return;
-        }
-        case json::value_t::string: append_string(out, value.get_ref<const std::string&>()); return;
-        case json::value_t::boolean: out.append(value.get<bool>() ? "true" : "false"); return;
-        case json::value_t::null: out.append("null"); return;
-        case json::value_t::number_integer: append_integer(out, value.get<json::number_integer_t>()); return;
-        case json::value_t::number_unsigned: append_integer(out, value.get<json::number_unsigned_t>()); return;
-        default:  // floating point (and the kinds a report never holds): nlohmann's own text
-            out.append(value.dump(-1, ' ', false, json::error_handler_t::replace));
-            return;
-    }
-}
-
 }  // namespace
 
 PrettyWriter::PrettyWriter(std::string& out, int indent) : out_(out), base_(indent) {
@@ -370,12 +318,6 @@ void PrettyWriter::null() {
 void PrettyWriter::real(double v) {
     before_value();
     out_.append(json(v).dump());
-}
-
-void append_pretty(std::string& out, const json& value, int indent) {
-    out.reserve(out.size() + 4096);
-    append_indent(out, indent);
-    append_value(out, value, indent);
 }
 
 }  // namespace detail

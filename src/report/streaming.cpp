@@ -2,7 +2,7 @@
 // include/pxecheck/report/streaming.hpp).
 #include "pxecheck/report/streaming.hpp"
 
-#include "json_parts.hpp"
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +13,8 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+
+#include "json_parts.hpp"
 
 namespace pxecheck::report {
 
@@ -31,15 +33,6 @@ void release(std::vector<T>& v) {
     std::vector<T>().swap(v);
 }
 
-/// \p value as an element of a top-level array in `dump(2)`: every line
-/// indented by four spaces. Bytes that are not UTF-8 (names and messages off
-/// the wire) become U+FFFD, as in the whole-trace report.
-std::string array_element_text(const json& value) {
-    std::string out;
-    detail::append_pretty(out, value, 4);
-    return out;
-}
-
 }  // namespace
 
 /// The rendered JSON of judged sessions until the report is written: an
@@ -55,6 +48,7 @@ public:
 
     Ref put(const std::string& text) {
         Ref r{size_, text.size()};
+        flushed_ = false;
         if (file_) {
             if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) failed_ = true;
         } else {
@@ -63,18 +57,25 @@ public:
         size_ += text.size();
         return r;
     }
-    /// Copies \p r to \p out; false on a read or write error.
+    /// Copies \p r to \p out; false on a read or write error. Reads with
+    /// pread: a seek per piece made stdio drop and refill its buffer for
+    /// each of tens of thousands of pieces.
     bool copy(Ref r, std::FILE* out) {
         if (!file_) return std::fwrite(memory_.data() + r.offset, 1, r.size, out) == r.size;
-        if (std::fflush(file_) != 0 || std::fseek(file_, static_cast<long>(r.offset), SEEK_SET) != 0) return false;
-        char buf[65536];
-        std::uint64_t left = r.size;
-        while (left) {
-            const std::size_t n = std::fread(buf, 1, std::min<std::uint64_t>(left, sizeof buf), file_);
-            if (n == 0 || std::fwrite(buf, 1, n, out) != n) return false;
-            left -= n;
+        if (!flushed_) {
+            if (std::fflush(file_) != 0) return false;
+            flushed_ = true;
         }
-        std::fseek(file_, 0, SEEK_END);
+        char buf[65536];
+        std::uint64_t at = r.offset, left = r.size;
+        while (left) {
+            const ssize_t n = ::pread(fileno(file_), buf, static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof buf)),
+                                      static_cast<off_t>(at));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0 || std::fwrite(buf, 1, static_cast<std::size_t>(n), out) != static_cast<std::size_t>(n)) return false;
+            at += static_cast<std::uint64_t>(n);
+            left -= static_cast<std::uint64_t>(n);
+        }
         return true;
     }
     [[nodiscard]] bool failed() const { return failed_; }
@@ -84,6 +85,7 @@ private:
     std::string memory_;
     std::uint64_t size_ = 0;
     bool failed_ = false;
+    bool flushed_ = false;  ///< everything put() is in the file, for pread
 };
 
 /// Judges sessions on a second thread, in the order they were handed over.
@@ -189,8 +191,8 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
     }
 
     if (options_.keep_json && !frames_omitted_) {
-        for (const auto& entry : frames_json(piece))
-            frames_json_.emplace_back(entry.value("number", std::size_t{0}), spill_->put(array_element_text(entry)));
+        for (const auto& [number, text] : detail::frame_entries(piece, 4))
+            frames_json_.emplace_back(number, spill_->put(text));
         if (frames_json_.size() > options_.max_frames) {
             frames_omitted_ = true;
             release(frames_json_);

@@ -316,8 +316,13 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
 }  // namespace detail
 
 json frames_json(const analyze::Trace& trace) {
+    auto entries = detail::frame_entries(trace, 0);
     json out = json::array();
-    for (const auto& e : detail::frame_entries(trace, 0)) out.push_back(json::parse(e.second));
+    out.get_ref<json::array_t&>().reserve(entries.size());
+    for (auto& e : entries) {
+        out.push_back(json::parse(e.second));
+        std::string().swap(e.second);  // the text goes as its value comes
+    }
     return out;
 }
 

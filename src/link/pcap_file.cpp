@@ -67,6 +67,7 @@ public:
         end_ = o.end_;
         offset_ = o.offset_;
         eof_ = o.eof_;
+        read_failed_ = o.read_failed_;
         return *this;
     }
     BlockReader(const BlockReader&) = delete;
@@ -79,7 +80,8 @@ public:
     /// The next record into \p hdr and \p data (valid until the next call).
     /// HandOver: libpcap must read on from offset().
     Step next(pcap_pkthdr& hdr, const std::uint8_t*& data) {
-        if (!fill(kRecordHeader)) return end_ == begin_ && eof_ ? Step::End : Step::HandOver;
+        // A read error is libpcap's to meet again and name.
+        if (!fill(kRecordHeader)) return end_ == begin_ && !read_failed_ ? Step::End : Step::HandOver;
         const std::uint8_t* h = buf_.data() + begin_;
         const std::uint32_t sec = field(h), frac = field(h + 4), caplen = field(h + 8), len = field(h + 12);
         const std::uint32_t frac_limit = nanosecond_ ? 1'000'000'000u : 1'000'000u;
@@ -128,6 +130,7 @@ private:
             const ssize_t got = ::pread(fd_, buf_.data() + end_, buf_.size() - end_,
                                         static_cast<off_t>(offset_ + end_));
             if (got < 0 && errno == EINTR) continue;
+            if (got < 0) read_failed_ = true;
             if (got <= 0) eof_ = true;
             else end_ += static_cast<std::size_t>(got);
         }
@@ -142,6 +145,7 @@ private:
     std::size_t begin_ = 0, end_ = 0;  ///< unread bytes in buf_
     std::uint64_t offset_ = kFileHeader;  ///< file offset of buf_[begin_]
     bool eof_ = false;
+    bool read_failed_ = false;
 };
 
 }  // namespace

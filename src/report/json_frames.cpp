@@ -138,14 +138,26 @@ std::vector<std::optional<std::string>> clients_of(const analyze::Trace& trace) 
         for (auto i : s.arp_frames)
             if (i < out.size()) out[i] = s.mac.to_string();
     }
-    std::map<std::pair<Ipv4Addr, std::uint16_t>, MacAddr> tftp_clients;
-    for (const auto& t : trace.transfers) tftp_clients.emplace(std::make_pair(t.client_ip, t.client_port), t.client_mac);
+    // A client address and port come back in a long capture (the pool hands
+    // the address to the next machine, the ROM picks the same port): a TFTP
+    // frame belongs to the transfer of its address and port requested last
+    // before it, not to the first one ever seen.
+    std::map<std::pair<Ipv4Addr, std::uint16_t>, std::map<std::size_t, MacAddr>> tftp_clients;
+    for (const auto& t : trace.transfers)
+        tftp_clients[std::make_pair(t.client_ip, t.client_port)].emplace(t.request_frame, t.client_mac);
+    auto owner = [&](Ipv4Addr ip, std::uint16_t port, std::size_t number) -> const MacAddr* {
+        auto it = tftp_clients.find({ip, port});
+        if (it == tftp_clients.end()) return nullptr;
+        auto at = it->second.upper_bound(number);  // first request after the frame
+        if (at != it->second.begin()) --at;        // the last at or before it (else the first)
+        return &at->second;
+    };
     for (std::size_t i = 0; i < trace.frames.size(); ++i) {
         const auto& f = trace.frames[i];
         if (out[i] || !f.udp || f.protocol != analyze::Protocol::Tftp) continue;
-        auto it = tftp_clients.find({f.udp->src_ip, f.udp->src_port});
-        if (it == tftp_clients.end()) it = tftp_clients.find({f.udp->dst_ip, f.udp->dst_port});
-        if (it != tftp_clients.end() && !it->second.is_zero()) out[i] = it->second.to_string();
+        const MacAddr* mac = owner(f.udp->src_ip, f.udp->src_port, f.number);
+        if (!mac) mac = owner(f.udp->dst_ip, f.udp->dst_port, f.number);
+        if (mac && !mac->is_zero()) out[i] = mac->to_string();
     }
     return out;
 }

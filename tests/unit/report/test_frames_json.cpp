@@ -6,7 +6,9 @@
 #include <set>
 
 #include "pxecheck/base/bytes.hpp"
+#include "pxecheck/report/report.hpp"
 #include "report_test_util.hpp"
+#include "trace_fixtures.hpp"
 
 using namespace reporttest;
 using nlohmann::json;
@@ -128,4 +130,25 @@ TEST(FramesJson, SelectionIsReported) {
     ASSERT_TRUE(a.report.contains("selection"));
     EXPECT_TRUE(a.report["selection"]["only"].is_array());
     EXPECT_TRUE(a.report["selection"]["skip"].is_array());
+}
+
+// The pool gives the address to the next machine and its ROM picks the same
+// port: each TFTP frame belongs to the client whose request came last before
+// it, not to the first client ever seen at that address and port.
+TEST(FramesJson, TftpFramesBelongToTheLatestClientAtTheirAddressAndPort) {
+    using namespace pxecheck;
+    using namespace pxecheck::fixtures;
+    const MacAddr macs[2] = {MacAddr{{0x52, 0x54, 0x00, 0x00, 0x00, 0x01}}, MacAddr{{0x52, 0x54, 0x00, 0x00, 0x00, 0x02}}};
+    TraceScript s;
+    for (const auto& mac : macs) {
+        s.frame(link::build_udp_frame({mac, kClientIp, 2070}, {kServerMac, kServerIp, 69},
+                                      wire::encode_tftp(wire::make_rrq("pxelinux.0", "octet", {{"tsize", "0"}}))));
+        s.frame(link::build_udp_frame({kServerMac, kServerIp, 40000}, {mac, kClientIp, 2070},
+                                      wire::encode_tftp(wire::make_error(wire::TftpErrorCode::FileNotFound, "no"))));
+        s.advance_ms(300'000);
+    }
+    const json frames = report::frames_json(s.finish());
+    ASSERT_EQ(frames.size(), 4u) << frames.dump(2);
+    for (std::size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(frames[i]["client_mac"], macs[i / 2].to_string()) << frames[i].dump(2);
 }

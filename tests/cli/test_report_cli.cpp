@@ -80,60 +80,6 @@ int bundle(const std::string& capture, const TempDir& dir, const std::string& ex
     return r.exit_code;
 }
 
-// Validates reports against docs/report-schema.json, and fails on any field
-// the schema does not declare (the schema stays open for readers, but what
-// we write must be documented).
-const char* kValidator = R"PY(
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
-validator = jsonschema.Draft202012Validator(schema)
-def resolve(s):
-    while isinstance(s, dict) and "$ref" in s:
-        node = schema
-        for part in s["$ref"][2:].split("/"):
-            node = node[part]
-        s = node
-    return s
-undocumented = set()
-def walk(inst, s, path):
-    s = resolve(s)
-    if not isinstance(s, dict):
-        return
-    for key in ("anyOf", "oneOf"):
-        if key in s:
-            for branch in s[key]:
-                sub = dict(resolve(branch))
-                sub["$defs"] = schema["$defs"]
-                if jsonschema.Draft202012Validator(sub).is_valid(inst):
-                    walk(inst, branch, path)
-                    return
-            return
-    if isinstance(inst, dict):
-        props = s.get("properties", {})
-        for k, v in inst.items():
-            if k not in props:
-                undocumented.add(path + "." + k)
-            else:
-                walk(v, props[k], path + "." + k)
-    elif isinstance(inst, list) and "items" in s:
-        for v in inst:
-            walk(v, s["items"], path + "[]")
-problems = 0
-for f in sys.argv[2:]:
-    report = json.load(open(f))
-    for e in validator.iter_errors(report):
-        problems += 1
-        print("%s: /%s: %s" % (f, "/".join(map(str, e.absolute_path)), e.message[:300]))
-    walk(report, schema, "$")
-for u in sorted(undocumented):
-    problems += 1
-    print("undocumented field: " + u)
-print("checked %d report(s), %d problem(s)" % (len(sys.argv) - 2, problems))
-sys.exit(1 if problems else 0)
-)PY";
-
 }  // namespace
 
 TEST(ReportCli, AnalyzeWritesACompleteBundle) {
@@ -287,7 +233,6 @@ TEST(ReportCli, JunitParsesWithOneTestCasePerRule) {
 TEST(ReportCli, ReportsValidateAgainstTheJsonSchema) {
     if (!have_python_module("jsonschema")) GTEST_SKIP() << "python3-jsonschema not installed (scripts/deps)";
     TempDir dir;
-    std::ofstream(dir / "validate.py") << kValidator;
     // The two bundles (with `evidence`) and every bundled capture's --json.
     std::string reports;
     for (const char* capture : {kNoNextServer, kHealthy}) {
@@ -307,8 +252,10 @@ TEST(ReportCli, ReportsValidateAgainstTheJsonSchema) {
         }
     }
     ASSERT_GE(n, 8u);
-    auto r = shell(std::string(kPython) + " '" + (dir / "validate.py") + "' '" + source_path("docs/report-schema.json") +
-                   "'" + reports);
+    // The validator the integration tests use too: it also fails on any field
+    // the schema does not declare.
+    auto r = shell(std::string(kPython) + " '" + source_path("tests/integration/tools/validate_report.py") + "' '" +
+                   source_path("docs/report-schema.json") + "'" + reports);
     EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find(", 0 problem(s)"), std::string::npos) << r.out;
 }

@@ -139,6 +139,21 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Deja
 .timeline .miss{font-size:12.5px;fill:var(--muted);font-style:italic}
 .timeline .miss.stop{fill:var(--fail);font-weight:700;font-style:normal}
 .timeline .axis{font-size:11px;fill:var(--muted)}
+.tag.na{background:#7b8791}
+.verdict .part{font-size:16px;margin:6px 0 0}
+table.grid{width:100%;border-collapse:collapse}
+table.grid th{border-bottom:2px solid var(--line)}
+table.grid td{overflow-wrap:break-word}
+table.grid th:first-child,table.grid td:first-child{padding-left:12px}
+table.grid td .muted,table.grid td .sub{display:block;font-size:13px}
+tr.nic.fail td:first-child,tr.probe.fail td:first-child{box-shadow:inset 5px 0 0 var(--fail)}
+tr.nic.warn td:first-child{box-shadow:inset 5px 0 0 #d08a00}
+tr.diff td{background:var(--fail-bg)}
+tr.diff td.now{color:var(--fail);font-weight:700}
+td.step{font-weight:600}
+table.nics td:last-child{white-space:nowrap}
+h3.settings{margin-top:20px}
+td.same{color:var(--muted)}
 footer{color:var(--muted);font-size:13px;margin-top:22px}
 )CSS";
 
@@ -567,6 +582,224 @@ std::string environment(const json& r) {
     return out;
 }
 
+// --- what one command adds: serve's NICs, replay's comparison, probes -----
+
+/// The finding IDs as links to their cards (plain text for an ID no card has).
+std::string finding_links(const json& ids, const Model& m) {
+    std::string out;
+    std::set<std::string> seen;
+    for (const auto& id : ids) {
+        if (!id.is_string() || !seen.insert(id.get<std::string>()).second) continue;
+        const std::string text = id.get<std::string>();
+        const bool carded = std::any_of(m.findings.begin(), m.findings.end(), [&](const Finding& f) { return f.id == text; });
+        out += out.empty() ? "" : " ";
+        out += carded ? fmt::format("<a href=\"#finding-{0}\">{0}</a>", esc(text)) : esc(text);
+    }
+    return out;
+}
+
+std::string quoted(const std::string& s) { return "\u201c" + s + "\u201d"; }
+
+std::string nics_table(const json& nics, const Model& m) {
+    std::string out =
+        "<table class=\"grid nics\"><tr><th>MAC</th><th>architecture announced</th><th>vendor class (option 60)</th>"
+        "<th>phase reached</th><th>boot file</th><th>octets</th><th>verdict</th></tr>";
+    for (const auto& n : nics) {
+        const std::string verdict = str(n, "verdict");
+        out += fmt::format("<tr class=\"nic {}\">", esc(verdict));
+        std::string mac = fmt::format("<td class=\"mono\">{}", esc(str(n, "mac")));
+        if (auto a = str(n, "address"); !a.empty()) mac += fmt::format("<span class=\"sub\">address {}</span>", esc(a));
+        else if (!flag(n, "dhcp")) mac += "<span class=\"muted\">TFTP only, no DHCP</span>";
+        out += mac + "</td>";
+        std::string kind;
+        if (flag(n, "pxe")) kind = "PXE firmware";
+        if (flag(n, "ipxe")) kind += kind.empty() ? "iPXE" : ", iPXE";
+        out += fmt::format("<td>{}{}</td>", esc(arch_words(n)),
+                           kind.empty() ? "" : "<span class=\"muted\">" + esc(kind) + "</span>");
+        const std::string vendor = str(n, "vendor_class");
+        out += vendor.empty() ? "<td class=\"muted\">none sent</td>"
+                              : fmt::format("<td class=\"mono\">{}</td>", esc(quoted(vendor)));
+        const std::string phase = str(n, "phase");
+        out += fmt::format("<td class=\"{}\">{}<span class=\"muted\">{}</span></td>",
+                           phase == "tftp-done" ? "good" : "bad", esc(serve_phase_words(phase)), esc(phase));
+        const std::string file = str(n, "file");
+        std::string others;
+        for (const auto& f : arr(n, "files_downloaded"))
+            if (f.is_string() && f.get<std::string>() != file) others += (others.empty() ? "" : ", ") + f.get<std::string>();
+        out += fmt::format("<td class=\"mono\">{}{}</td>",
+                           file.empty() ? "<span class=\"muted\">none named</span>" : esc(quoted(file)),
+                           others.empty() ? "" : "<span class=\"muted\">then " + esc(shorten(others, 120)) + "</span>");
+        const auto bytes = count_of(n, "bytes");
+        std::string size = std::to_string(bytes);
+        if (flag(n, "file_complete")) {
+            size += "<span class=\"muted\">complete";
+            if (auto s2 = num(n, "seconds_to_boot_file")) size += ", " + esc(duration(*s2 * 1000.0)) + " to get it";
+            size += "</span>";
+        } else if (bytes > 0) {
+            size += "<span class=\"muted\">acknowledged, unfinished</span>";
+        }
+        out += "<td>" + size + "</td>";
+        const std::string links = finding_links(arr(n, "findings"), m);
+        out += fmt::format("<td>{}{}</td></tr>", verdict.empty() ? "" : tag(verdict),
+                           links.empty() ? "" : "<span class=\"sub\">" + links + "</span>");
+    }
+    out += "</table>";
+    return out;
+}
+
+std::string serve_settings(const json& serve, std::size_t nic_count) {
+    std::string out = "<h3 class=\"settings\">How the reference master ran</h3><table class=\"kv\">";
+    auto row = [&](std::string_view k, const std::string& html_value) {
+        out += fmt::format("<tr><th>{}</th><td>{}</td></tr>", esc(k), html_value);
+    };
+    if (auto v = str(serve, "interface"); !v.empty()) row("Interface", "<span class=\"mono\">" + esc(v) + "</span>");
+    const std::string mode = str(serve, "mode");
+    if (!mode.empty())
+        row("Mode", mode == "proxy" ? "proxyDHCP: boot information only, another server hands out addresses"
+                    : mode == "dhcp" ? "DHCP: addresses and boot information"
+                                     : esc(mode));
+    const std::string ip = str(serve, "server_ip"), mac = str(serve, "server_mac");
+    if (!ip.empty() || !mac.empty())
+        row("Server", fmt::format("<span class=\"mono\">{}</span>{}", esc(ip),
+                                  mac.empty() ? "" : " <span class=\"muted\">MAC " + esc(mac) + "</span>"));
+    if (serve.is_object() && serve.contains("address_on_host"))
+        row("Server address", flag(serve, "address_on_host")
+                                  ? "configured on the host (the kernel answers ARP; serve held its UDP ports)"
+                                  : "held in user space only (pxecheck answers ARP for it)");
+    const std::string root = str(serve, "tftp_root");
+    row("TFTP root", root.empty() ? "<span class=\"muted\">no TFTP server</span>"
+                                  : "<span class=\"mono\">" + esc(root) + "</span> (read-only)");
+    if (auto v = str(serve, "stopped_by"); !v.empty())
+        row("Stopped", esc(stop_words(v)));
+    if (num(serve, "nics_finished"))
+        row("NICs with their boot file", fmt::format("{} of {}", count_of(serve, "nics_finished"), nic_count));
+    const json& probe = arr(serve, "probe");
+    if (probe.empty()) {
+        row("Safety probe", "no other DHCP server answered before serving");
+    } else {
+        std::string list;
+        for (const auto& a : probe) {
+            const std::string offered = str(a, "offered");
+            list += fmt::format("<div><span class=\"mono\">{}</span> from {} ({}){}</div>", esc(str(a, "server_id")),
+                                esc(str(a, "source_ip")), esc(str(a, "source_mac")),
+                                flag(a, "proxy") ? ": proxyDHCP"
+                                : offered.empty() ? ""
+                                                  : ": offered " + esc(offered));
+        }
+        row("Other servers that answered the safety probe", list);
+    }
+    if (const auto frames = count_of(serve, "probe_frames"); frames > 0)
+        row("Safety probe frames", fmt::format("frames 1\u2013{} of capture.pcapng, before serving; no NIC owns them", frames));
+    out += "</table>";
+    return out;
+}
+
+std::string nics_section(const json& report, const Model& m) {
+    const json& nics = arr(report, "nics");
+    std::string out = fmt::format(
+        "<section id=\"nics\"><h2>NICs seen by the reference master</h2><p class=\"lead\">pxecheck serve was the "
+        "master: it answered each NIC by the standards and judged what the NIC sent. A NIC's verdict is the worst of "
+        "the findings of its session. {}</p>",
+        esc(nics_sentence(nics)));
+    if (!nics.empty()) out += nics_table(nics, m);
+    if (report.contains("serve") && report["serve"].is_object()) out += serve_settings(report["serve"], nics.size());
+    out += "</section>\n";
+    return out;
+}
+
+std::string replay_section(const json& replay) {
+    std::string out = fmt::format(
+        "<section id=\"replay\"><h2>Replay: now vs capture</h2><p class=\"lead\">The captured NIC was rebuilt from its "
+        "own DISCOVER and played live against the master. Only the master's answers are compared; what depends on the "
+        "client's run (transaction IDs, timings, ports, repeated offers) is not. <b class=\"{}\">{}</b></p>",
+        replay_differences(replay) ? "bad" : "good", esc(replay_sentence(replay)));
+    out += "<table class=\"kv\">";
+    auto row = [&](std::string_view k, const std::string& html_value) {
+        if (!html_value.empty()) out += fmt::format("<tr><th>{}</th><td>{}</td></tr>", esc(k), html_value);
+    };
+    if (auto v = str(replay, "source_capture"); !v.empty()) {
+        const std::string sha = str(replay, "source_sha256");
+        row("Capture replayed", "<span class=\"mono\">" + esc(v) + "</span>" +
+                                    (sha.empty() ? "" : "<div class=\"muted mono\">SHA-256 " + esc(sha) + "</div>"));
+    }
+    if (auto v = str(replay, "session"); !v.empty()) {
+        std::string text = "<span class=\"mono\">" + esc(v) + "</span>";
+        if (auto d = count_of(replay, "discover_frame"); d > 0)
+            text += fmt::format(", rebuilt from its DISCOVER (frame {} of the capture)", d);
+        if (auto p = str(replay, "base_profile"); !p.empty())
+            text += fmt::format(" <span class=\"muted\">with the timers of the {} profile</span>", esc(p));
+        row("Captured client", text);
+    }
+    if (auto v = str(replay, "mac"); !v.empty())
+        row("MAC used live", fmt::format("<span class=\"mono\">{}</span> <span class=\"muted\">({})</span>", esc(v),
+                                         esc(mac_mode_words(str(replay, "mac_mode")))));
+    std::string notes;
+    for (const auto& n : arr(replay, "notes"))
+        if (n.is_string()) notes += "<div>" + esc(n.get<std::string>()) + "</div>";
+    row("Not sent as captured", notes);
+    out += "</table>";
+
+    const json& rows = arr(replay, "comparisons");
+    if (rows.empty()) {
+        out += "<p class=\"muted\">No field was compared.</p></section>\n";
+        return out;
+    }
+    out += "<table class=\"grid compare\"><tr><th>step</th><th>field</th><th>in the capture</th><th>now</th>"
+           "<th></th></tr>";
+    std::string previous_step;
+    for (const auto& r : rows) {
+        const bool same = flag(r, "same");
+        const std::string step = str(r, "step");
+        out += fmt::format("<tr class=\"{}\"><td class=\"step mono\">{}</td><td>{}</td><td class=\"mono\">{}</td>"
+                           "<td class=\"mono now\">{}</td><td{}>{}</td></tr>",
+                           same ? "same" : "diff", step == previous_step ? "" : esc(step), esc(str(r, "field")),
+                           esc(str(r, "capture")), esc(str(r, "now")), same ? " class=\"same\"" : "",
+                           same ? "same" : "<span class=\"tag fail\">DIFFERENT</span>");
+        previous_step = step;
+    }
+    out += "</table></section>\n";
+    return out;
+}
+
+/// A frame number linked to where the page shows it: its decoded evidence
+/// when a finding cites it, else its arrow in the ladder.
+std::string frame_ref(std::size_t n, const Model& m) {
+    auto it = m.entry_of_frame.find(n);
+    if (it == m.entry_of_frame.end()) return std::to_string(n);
+    if (m.cited.count(n)) return frame_link(n, m);
+    return fmt::format("<a href=\"#msg-{}\">{}</a>", count_of(arr(*m.report, "frames")[it->second], "number"), n);
+}
+
+std::string probe_tag(std::string_view result) {
+    if (result == "pass") return tag("pass");
+    if (result == "fail") return tag("fail");
+    return fmt::format("<span class=\"tag na\" title=\"{}\">N/A</span>", esc(result));
+}
+
+std::string probes_section(const json& probes, const Model& m) {
+    std::string out = fmt::format(
+        "<section id=\"probes\"><h2>Active probes</h2><p class=\"lead\">Harmless stimuli the emulated NIC sent on "
+        "purpose (<span class=\"mono\">--probe</span>) to see whether the master keeps to the rule; a failed probe is "
+        "also a finding, blamed on the master. {}</p>",
+        esc(probes_sentence(probes)));
+    out += "<table class=\"grid probes\"><tr><th>probe</th><th>rule</th><th>result</th><th>detail</th><th>frames</th></tr>";
+    for (const auto& p : probes) {
+        const std::string result = str(p, "result");
+        std::string frames;
+        for (const auto& n : arr(p, "frames"))
+            if (n.is_number_unsigned() || n.is_number_integer())
+                frames += (frames.empty() ? "" : ", ") + frame_ref(n.get<std::size_t>(), m);
+        const std::string rule = str(p, "rule");
+        out += fmt::format("<tr class=\"probe {}\"><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td>"
+                           "<td>{}</td><td>{}</td></tr>",
+                           result == "fail" ? "fail" : result == "pass" ? "pass" : "na", esc(str(p, "name")),
+                           rule.empty() ? "" : finding_links(json::array({rule}), m), probe_tag(result),
+                           esc(str(p, "detail")), frames);
+    }
+    out += "</table></section>\n";
+    return out;
+}
+
 }  // namespace
 
 std::string render_html(const json& report) {
@@ -596,10 +829,28 @@ std::string render_html(const json& report) {
                        esc(plural(fails, "failure", "failures")), esc(plural(warns, "warning", "warnings")),
                        esc(plural(infos, "note", "notes")), esc(str(src, "name")), esc(str(report, "command")),
                        esc(str(report, "started_at")));
-    out += "<nav><a href=\"#happened\">What happened</a><a href=\"#timeline\">Timeline</a><a href=\"#exchange\">"
+    // The parts one command adds, present only in its reports.
+    const bool has_nics = (report.contains("nics") && report["nics"].is_array()) ||
+                          (report.contains("serve") && report["serve"].is_object());
+    const bool has_replay = report.contains("replay") && report["replay"].is_object();
+    const bool has_probes = report.contains("probes") && report["probes"].is_array();
+    if (has_nics) out += fmt::format("<p class=\"part\">{}</p>", esc(nics_sentence(arr(report, "nics"))));
+    if (has_replay)
+        out += fmt::format("<p class=\"part {}\">{}</p>", replay_differences(report["replay"]) ? "bad" : "good",
+                           esc(replay_sentence(report["replay"])));
+    if (has_probes) out += fmt::format("<p class=\"part\">{}</p>", esc(probes_sentence(report["probes"])));
+    out += "<nav>";
+    if (has_nics) out += "<a href=\"#nics\">NICs</a>";
+    if (has_replay) out += "<a href=\"#replay\">Replay</a>";
+    if (has_probes) out += "<a href=\"#probes\">Active probes</a>";
+    out += "<a href=\"#happened\">What happened</a><a href=\"#timeline\">Timeline</a><a href=\"#exchange\">"
            "Exchange</a><a href=\"#findings\">Findings</a><a href=\"#evidence\">Evidence frames</a><a href=\"#environment\">"
            "Environment</a></nav>";
     out += "</header>\n";
+
+    if (has_nics) out += nics_section(report, m);
+    if (has_replay) out += replay_section(report["replay"]);
+    if (has_probes) out += probes_section(report["probes"], m);
 
     out += "<section id=\"happened\"><h2>What happened</h2><p class=\"lead\">A PXE boot has three steps: the NIC "
            "(the network card of the machine that boots) asks for an address with DHCP, learns from the master which "

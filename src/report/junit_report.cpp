@@ -9,7 +9,13 @@
 // - a rule the run did not apply: <skipped> (left out by --only/--skip, or an
 //   active rule, which needs a stimulus, with no finding from the run);
 // - verdict `error` (the capture could not be read to the end): one more test
-//   case, classname "source", with <error>.
+//   case, classname "source", with <error>;
+// - the parts one command adds, so that CI sees the same units a person does:
+//   one test case per NIC of `serve` (classname "serve.nics", <failure> when
+//   its verdict is fail), one per active probe of `client --probe`
+//   (classname "client.probes", <failure> when it failed, <skipped> when it
+//   could not be applied), and for `replay` one test case that fails when the
+//   master answers differently than in the capture (replay exits 1 then too).
 #include <fmt/format.h>
 
 #include <map>
@@ -143,6 +149,68 @@ std::string render_junit(const json& report) {
         c.kind = Case::Error;
         c.body = fmt::format("<error type=\"capture\" message=\"{}\">{}</error>",
                              xml(why.empty() ? std::string("capture damaged") : why.substr(0, why.find('\n'))), xml(why));
+        cases.push_back(std::move(c));
+    }
+
+    for (const auto& n : arr(report, "nics")) {
+        Case c;
+        c.classname = "serve.nics";
+        const std::string mac = str(n, "mac");
+        c.name = fmt::format("NIC {} ({})", mac, arch_words(n));
+        std::string ids;
+        for (const auto& id : arr(n, "findings"))
+            if (id.is_string()) ids += (ids.empty() ? "" : ", ") + id.get<std::string>();
+        std::string text = fmt::format("phase {}: {}\nvendor class: {}\nboot file: {} ({} octets{})\nverdict: {}{}\n",
+                                       str(n, "phase"), serve_phase_words(str(n, "phase")),
+                                       str(n, "vendor_class", "none sent"), str(n, "file", "none named"),
+                                       count_of(n, "bytes"), flag(n, "file_complete") ? ", complete" : "",
+                                       str(n, "verdict"), ids.empty() ? "" : "\nfindings: " + ids);
+        // Its findings in full, so that the failure stands on its own.
+        for (const auto& f : findings)
+            if (!mac.empty() && f.client_mac == mac) text += finding_line(f) + "\n";
+        if (str(n, "verdict") == "fail") {
+            c.kind = Case::Fail;
+            c.body = fmt::format("<failure type=\"fail\" message=\"NIC {} fails: {}\">{}</failure>", xml(mac),
+                                 xml(ids.empty() ? serve_phase_words(str(n, "phase")) : ids), xml(text));
+        } else {
+            c.body = fmt::format("<system-out>{}</system-out>", xml(text));
+        }
+        cases.push_back(std::move(c));
+    }
+    for (const auto& p : arr(report, "probes")) {
+        Case c;
+        c.classname = "client.probes";
+        c.name = fmt::format("probe {} ({})", str(p, "name"), str(p, "rule"));
+        const std::string result = str(p, "result");
+        const std::string detail = str(p, "detail");
+        if (result == "fail") {
+            c.kind = Case::Fail;
+            c.body = fmt::format("<failure type=\"fail\" message=\"{}\">{}\nWho must act: {}.</failure>", xml(detail),
+                                 xml(detail), xml(blame_words("master")));
+        } else if (result == "pass") {
+            c.body = fmt::format("<system-out>{}</system-out>", xml(detail));
+        } else {
+            c.kind = Case::Skip;
+            c.body = fmt::format("<skipped message=\"{}\"/>", xml(result + ": " + detail));
+        }
+        cases.push_back(std::move(c));
+    }
+    if (report.is_object() && report.contains("replay") && report["replay"].is_object()) {
+        const json& replay = report["replay"];
+        Case c;
+        c.classname = "replay";
+        c.name = "the master answers as in the capture";
+        std::string text;
+        for (const auto& r : arr(replay, "comparisons"))
+            text += fmt::format("{} {} {}: capture {}, now {}\n", flag(r, "same") ? "same     " : "DIFFERENT",
+                                str(r, "step"), str(r, "field"), str(r, "capture"), str(r, "now"));
+        if (replay_differences(replay) > 0) {
+            c.kind = Case::Fail;
+            c.body = fmt::format("<failure type=\"different\" message=\"{}\">{}</failure>", xml(replay_sentence(replay)),
+                                 xml(text));
+        } else {
+            c.body = fmt::format("<system-out>{}</system-out>", xml(text));
+        }
         cases.push_back(std::move(c));
     }
 

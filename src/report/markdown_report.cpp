@@ -137,6 +137,145 @@ std::string ascii_ladder(const Model& m) {
     return trimmed;
 }
 
+// --- what one command adds: serve's NICs, replay's comparison, probes -----
+
+/// A table cell: Markdown-escaped, never empty (an empty cell can shift a
+/// column in some renderers).
+std::string cell(std::string_view s, std::string_view empty = "-") { return s.empty() ? std::string(empty) : md(s); }
+
+std::string id_list(const json& ids) {
+    std::string out;
+    std::set<std::string> seen;
+    for (const auto& id : ids)
+        if (id.is_string() && seen.insert(id.get<std::string>()).second) out += (out.empty() ? "" : " ") + id.get<std::string>();
+    return out;
+}
+
+std::string nics_part(const json& report) {
+    const json& nics = arr(report, "nics");
+    std::string out = "## NICs seen by the reference master\n\n";
+    out += "pxecheck serve was the master: it answered each NIC by the standards and judged what the NIC sent. A NIC's "
+           "verdict is the worst of the findings of its session.\n\n";
+    if (!nics.empty()) {
+        out += "| MAC | address | architecture announced | vendor class (option 60) | phase reached | boot file | octets "
+               "| verdict | findings |\n|---|---|---|---|---|---|---|---|---|\n";
+        for (const auto& n : nics) {
+            std::string arch = arch_words(n);
+            if (flag(n, "ipxe")) arch += ", iPXE";
+            const std::string vendor = str(n, "vendor_class");
+            const std::string file = str(n, "file");
+            std::string size = std::to_string(count_of(n, "bytes"));
+            if (flag(n, "file_complete")) {
+                size += " (complete";
+                if (auto s2 = num(n, "seconds_to_boot_file")) size += ", " + duration(*s2 * 1000.0);
+                size += ")";
+            } else if (count_of(n, "bytes") > 0) {
+                size += " (unfinished)";
+            }
+            const std::string verdict = str(n, "verdict");
+            out += fmt::format("| {} | {} | {} | {} | {} ({}) | {} | {} | {} | {} |\n", cell(str(n, "mac")),
+                               cell(str(n, "address"), flag(n, "dhcp") ? "-" : "TFTP only"), md(arch),
+                               vendor.empty() ? std::string("none sent") : md("\"" + vendor + "\""),
+                               md(serve_phase_words(str(n, "phase"))), md(str(n, "phase")),
+                               file.empty() ? std::string("none named") : md("\"" + file + "\""), md(size),
+                               verdict == "fail" ? "**FAIL**" : cell(upper(verdict)), cell(id_list(arr(n, "findings"))));
+        }
+        out += "\n";
+    }
+    const json& serve = obj(report, "serve");
+    if (!serve.empty()) {
+        out += "### How the reference master ran\n\n| | |\n|---|---|\n";
+        auto row = [&](std::string_view k, const std::string& v) {
+            if (!v.empty()) out += fmt::format("| {} | {} |\n", k, v);
+        };
+        row("Interface", md(str(serve, "interface")));
+        const std::string mode = str(serve, "mode");
+        row("Mode", mode == "proxy"  ? "proxyDHCP: boot information only, another server hands out addresses"
+                    : mode == "dhcp" ? "DHCP: addresses and boot information"
+                                     : md(mode));
+        const std::string mac = str(serve, "server_mac");
+        row("Server", md(str(serve, "server_ip")) + (mac.empty() ? "" : " (MAC " + md(mac) + ")"));
+        if (serve.contains("address_on_host"))
+            row("Server address", flag(serve, "address_on_host")
+                                      ? "configured on the host (the kernel answers ARP; serve held its UDP ports)"
+                                      : "held in user space only (pxecheck answers ARP for it)");
+        const std::string root = str(serve, "tftp_root");
+        row("TFTP root", root.empty() ? std::string("no TFTP server") : md(root) + " (read-only)");
+        if (auto v = str(serve, "stopped_by"); !v.empty()) row("Stopped", md(stop_words(v)));
+        if (num(serve, "nics_finished"))
+            row("NICs with their boot file", fmt::format("{} of {}", count_of(serve, "nics_finished"), nics.size()));
+        std::string probe;
+        for (const auto& a : arr(serve, "probe")) {
+            const std::string offered = str(a, "offered");
+            probe += fmt::format("{}{} from {} ({}){}", probe.empty() ? "" : "; ", md(str(a, "server_id")),
+                                 md(str(a, "source_ip")), md(str(a, "source_mac")),
+                                 flag(a, "proxy") ? ": proxyDHCP" : offered.empty() ? "" : ": offered " + md(offered));
+        }
+        row(probe.empty() ? "Safety probe" : "Other servers that answered the safety probe",
+            probe.empty() ? std::string("no other DHCP server answered before serving") : probe);
+        if (const auto frames = count_of(serve, "probe_frames"); frames > 0)
+            row("Safety probe frames", fmt::format("frames 1-{} of capture.pcapng, before serving; no NIC owns them", frames));
+        out += "\n";
+    }
+    return out;
+}
+
+std::string replay_part(const json& replay) {
+    std::string out = "## Replay: now vs capture\n\n";
+    out += "The captured NIC was rebuilt from its own DISCOVER and played live against the master. Only the master's "
+           "answers are compared; what depends on the client's run (transaction IDs, timings, ports, repeated offers) "
+           "is not.\n\n";
+    if (auto v = str(replay, "source_capture"); !v.empty()) {
+        const std::string sha = str(replay, "source_sha256");
+        out += "- Capture replayed: " + md(v) + (sha.empty() ? "" : " (SHA-256 " + md(sha) + ")") + "\n";
+    }
+    if (auto v = str(replay, "session"); !v.empty()) {
+        std::string line = "- Captured client: " + md(v);
+        if (auto d = count_of(replay, "discover_frame"); d > 0)
+            line += fmt::format(", rebuilt from its DISCOVER (frame {} of the capture)", d);
+        if (auto p = str(replay, "base_profile"); !p.empty()) line += ", with the timers of the " + md(p) + " profile";
+        out += line + "\n";
+    }
+    if (auto v = str(replay, "mac"); !v.empty())
+        out += "- MAC used live: " + md(v) + " (" + md(mac_mode_words(str(replay, "mac_mode"))) + ")\n";
+    for (const auto& n : arr(replay, "notes"))
+        if (n.is_string()) out += "- Not sent as captured: " + md(n.get<std::string>()) + "\n";
+    out += "\n";
+    const json& rows = arr(replay, "comparisons");
+    if (rows.empty()) return out + "No field was compared.\n\n";
+    out += "| step | field | in the capture | now | |\n|---|---|---|---|---|\n";
+    std::string previous_step;
+    for (const auto& r : rows) {
+        const bool same = flag(r, "same");
+        const std::string step = str(r, "step");
+        const std::string now = cell(str(r, "now"));
+        out += fmt::format("| {} | {} | {} | {} | {} |\n", step == previous_step ? std::string() : cell(step),
+                           cell(str(r, "field")), cell(str(r, "capture")), same ? now : "**" + now + "**",
+                           same ? "same" : "**DIFFERENT**");
+        previous_step = step;
+    }
+    return out + "\n";
+}
+
+std::string probes_part(const json& probes) {
+    std::string out = "## Active probes\n\n";
+    out += "Harmless stimuli the emulated NIC sent on purpose (--probe) to see whether the master keeps to the rule; a "
+           "failed probe is also a finding, blamed on the master.\n\n";
+    if (probes.empty()) return out;
+    out += "| probe | rule | result | detail | frames |\n|---|---|---|---|---|\n";
+    for (const auto& p : probes) {
+        const std::string result = str(p, "result");
+        std::string frames;
+        for (const auto& n : arr(p, "frames"))
+            if (n.is_number_unsigned() || n.is_number_integer())
+                frames += (frames.empty() ? "" : ", ") + std::to_string(n.get<std::size_t>());
+        out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(str(p, "name")), cell(str(p, "rule")),
+                           result == "fail" ? "**FAIL**" : result == "pass" ? "PASS" : cell(result),
+                           cell(str(p, "detail")), cell(frames));
+    }
+    return out + "\n";
+}
+
 }  // namespace
 
 std::string render_markdown(const json& report) {
@@ -157,6 +296,21 @@ std::string render_markdown(const json& report) {
     out += fmt::format("{} · {} · {} · source `{}` · `{}` · {}\n\n", plural(fails, "failure", "failures"),
                        plural(warns, "warning", "warnings"), plural(infos, "note", "notes"), str(src, "name"),
                        str(report, "command"), str(report, "started_at"));
+
+    // The parts one command adds, present only in its reports.
+    const bool has_nics = (report.contains("nics") && report["nics"].is_array()) ||
+                          (report.contains("serve") && report["serve"].is_object());
+    const bool has_replay = report.contains("replay") && report["replay"].is_object();
+    const bool has_probes = report.contains("probes") && report["probes"].is_array();
+    if (has_nics) out += md(nics_sentence(arr(report, "nics"))) + "\n\n";
+    if (has_replay)
+        out += (replay_differences(report["replay"]) ? "**" + md(replay_sentence(report["replay"])) + "**"
+                                                     : md(replay_sentence(report["replay"]))) +
+               "\n\n";
+    if (has_probes) out += md(probes_sentence(report["probes"])) + "\n\n";
+    if (has_nics) out += nics_part(report);
+    if (has_replay) out += replay_part(report["replay"]);
+    if (has_probes) out += probes_part(report["probes"]);
 
     out += "## What happened\n\n";
     for (const auto& s : m.sessions) {

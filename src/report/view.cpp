@@ -149,6 +149,99 @@ std::string detail_head(std::string_view detail) {
     return head;
 }
 
+std::string serve_phase_words(std::string_view phase) {
+    if (phase == "discover") return "sent DISCOVER, took no OFFER";
+    if (phase == "offer") return "was offered, sent no REQUEST";
+    if (phase == "request") return "sent a REQUEST, got no ACK";
+    if (phase == "ack") return "got its address, fetched nothing";
+    if (phase == "4011") return "asked the boot server (4011), fetched nothing";
+    if (phase == "tftp") return "started a download, no boot file arrived complete";
+    if (phase == "tftp-done") return "downloaded its boot file";
+    return std::string(phase);
+}
+
+std::string arch_words(const json& nic) {
+    const std::string name = str(nic, "arch_name");
+    const auto code = num(nic, "arch");
+    if (!code) return name.empty() ? "none announced" : name;
+    const std::string number = fmt::format("{:.0f}", *code);
+    return name.empty() ? "type " + number : name + " (" + number + ")";
+}
+
+std::string stop_words(std::string_view stopped_by) {
+    if (stopped_by == "signal") return "stopped by hand (Ctrl-C or SIGTERM)";
+    if (stopped_by == "time-limit") return "its --time-limit ran out";
+    if (stopped_by == "exit-after") return "enough NICs had their boot file (--exit-after)";
+    return std::string(stopped_by);
+}
+
+std::string mac_mode_words(std::string_view mode) {
+    if (mode == "keep") return "the captured client's own MAC";
+    if (mode == "rewrite") return "a locally administered MAC made from the captured one (--mac rewrite)";
+    if (mode == "explicit") return "the MAC given with --mac";
+    return std::string(mode);
+}
+
+std::string nics_sentence(const json& nics) {
+    if (!nics.is_array() || nics.empty()) return "No NIC booted from the reference master.";
+    std::size_t pass = 0, warn = 0, fail = 0, done = 0;
+    for (const auto& n : nics) {
+        const std::string v = str(n, "verdict");
+        pass += v == "pass";
+        warn += v == "warn";
+        fail += v == "fail";
+        done += flag(n, "file_complete");
+    }
+    std::string parts;
+    auto part = [&](std::size_t k, std::string_view word) {
+        if (k) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", k, word);
+    };
+    part(pass, "passed");
+    part(warn, "passed with warnings");
+    part(fail, "failed");
+    const std::string who = done == 0                          ? "none downloaded its"
+                            : done == nics.size() && done > 1 ? "all downloaded their"
+                            : done == 1                       ? "1 downloaded its"
+                                                              : std::to_string(done) + " downloaded their";
+    return fmt::format("{} booted from the reference master{}{}; {} boot file.", plural(nics.size(), "NIC", "NICs"),
+                       parts.empty() ? "" : ": ", parts, who);
+}
+
+std::size_t replay_differences(const json& replay) {
+    std::size_t n = 0;
+    for (const auto& row : arr(replay, "comparisons")) n += !flag(row, "same");
+    return n;
+}
+
+std::string replay_sentence(const json& replay) {
+    const std::size_t rows = arr(replay, "comparisons").size();
+    if (rows == 0) return "The replay compared no field of the master's answers.";
+    const std::size_t diff = replay_differences(replay);
+    if (diff == 0)
+        return fmt::format("The master answers as it did in the capture ({} compared).",
+                           plural(rows, "field", "fields"));
+    return fmt::format("The master answers {} of {} compared fields differently than in the capture.", diff, rows);
+}
+
+std::string probes_sentence(const json& probes) {
+    if (!probes.is_array() || probes.empty()) return "No active probe ran.";
+    std::size_t pass = 0, fail = 0, other = 0;
+    for (const auto& p : probes) {
+        const std::string r = str(p, "result");
+        if (r == "pass") ++pass;
+        else if (r == "fail") ++fail;
+        else ++other;
+    }
+    std::string parts;
+    auto part = [&](std::size_t k, std::string_view word) {
+        if (k) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", k, word);
+    };
+    part(pass, "passed");
+    part(fail, "failed");
+    part(other, "could not be applied");
+    return fmt::format("{}: {}.", plural(probes.size(), "active probe", "active probes"), parts);
+}
+
 bool Endpoint::mac_usable() const {
     if (mac.empty() || mac == "00:00:00:00:00:00") return false;
     // Group bit of the first octet: broadcast and multicast name no one host.

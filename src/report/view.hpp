@@ -47,6 +47,29 @@ std::string boot_info_words(std::string_view from);
 /// The first clause of a finding's detail, long enough to stand alone.
 std::string detail_head(std::string_view detail);
 
+// --- the parts one command adds (probes, nics + serve, replay) -------------
+
+/// How far a NIC got with `pxecheck serve` (nics[].phase), for people:
+/// "downloaded its boot file", "got an OFFER, sent no REQUEST", ...
+std::string serve_phase_words(std::string_view phase);
+/// The architecture a NIC announced in option 93: "x64 UEFI (7)", or
+/// "none announced" when it sent no option 93.
+std::string arch_words(const json& nic);
+/// Why `pxecheck serve` stopped (serve.stopped_by), for people.
+std::string stop_words(std::string_view stopped_by);
+/// How the replayed NIC's MAC was chosen (replay.mac_mode), for people.
+std::string mac_mode_words(std::string_view mode);
+/// The NICs in one sentence: "2 NICs booted from the reference master:
+/// 1 passed, 1 failed; 1 downloaded its boot file."
+std::string nics_sentence(const json& nics);
+/// The replay in one sentence: "The master answers 2 of 31 compared fields
+/// differently than in the capture." / "... as it did in the capture ...".
+std::string replay_sentence(const json& replay);
+/// Rows of replay.comparisons whose `same` is not true.
+std::size_t replay_differences(const json& replay);
+/// The probes in one sentence: "6 active probes: 5 passed, 1 failed."
+std::string probes_sentence(const json& probes);
+
 struct Finding {
     std::string id, severity, blame, title, clause, detail, client_mac;
     std::vector<std::size_t> frames;

@@ -21,7 +21,11 @@ namespace pxecheck::report {
 /// scripts, no external fonts). Verdict first in plain words, then what
 /// happened per client, a timeline of the phases, the ladder diagram (one
 /// `<line class="arrow ...">` per entry of `frames`), the findings, the cited
-/// frames decoded and in hex, and the environment.
+/// frames decoded and in hex, and the environment. The parts one command adds
+/// come right after the verdict, each only when the report has it: the NICs
+/// seen by the reference master with serve's settings (`nics`, `serve`), the
+/// replay's comparison with every difference highlighted (`replay`), the
+/// active probes (`probes`).
 std::string render_html(const nlohmann::json& report);
 
 /// The same content in Markdown (the ladder as monospace text).
@@ -32,6 +36,9 @@ std::string render_markdown(const nlohmann::json& report);
 /// <system-out> of a passing test case, <skipped> for rules the run did not
 /// apply (left out by --only/--skip, or active rules that no run finding
 /// reported). A report whose verdict is `error` adds a test case with <error>.
+/// Plus one test case per NIC of `nics` (failing when its verdict is fail),
+/// per entry of `probes` (failing when it failed, skipped when it could not
+/// be applied), and one for `replay` that fails on any difference.
 std::string render_junit(const nlohmann::json& report);
 
 /// "This PXE boot fails." / "This PXE boot works, with 3 warnings." / ...

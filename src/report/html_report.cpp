@@ -141,7 +141,14 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Deja
 .timeline .axis{font-size:11px;fill:var(--muted)}
 .tag.na{background:#7b8791}
 .verdict .part{font-size:16px;margin:6px 0 0}
-table.grid{width:100%;border-collapse:collapse}
+table.grid{width:100%;border-collapse:collapse;table-layout:fixed}
+table.nics th:nth-child(1){width:13%}table.nics th:nth-child(2){width:11%}table.nics th:nth-child(3){width:21%}
+table.nics th:nth-child(4){width:14%}table.nics th:nth-child(5){width:14%}table.nics th:nth-child(6){width:10%}
+table.grid .sub a{white-space:nowrap}
+table.compare th:nth-child(1){width:17%}table.compare th:nth-child(2){width:10%}table.compare th:nth-child(3){width:31%}
+table.compare th:nth-child(4){width:31%}
+table.probes th:nth-child(1){width:15%}table.probes th:nth-child(2){width:8%}table.probes th:nth-child(3){width:8%}
+table.probes th:nth-child(5){width:10%}
 table.grid th{border-bottom:2px solid var(--line)}
 table.grid td{overflow-wrap:break-word}
 table.grid th:first-child,table.grid td:first-child{padding-left:12px}
@@ -151,7 +158,6 @@ tr.nic.warn td:first-child{box-shadow:inset 5px 0 0 #d08a00}
 tr.diff td{background:var(--fail-bg)}
 tr.diff td.now{color:var(--fail);font-weight:700}
 td.step{font-weight:600}
-table.nics td:last-child{white-space:nowrap}
 h3.settings{margin-top:20px}
 td.same{color:var(--muted)}
 footer{color:var(--muted);font-size:13px;margin-top:22px}

@@ -84,6 +84,22 @@ _lab_ns_add() {
     _lab_ns_quiet "$1"
 }
 
+# Why: lab_down runs from the EXIT trap, but a run killed outright (SIGKILL, ctest's timeout
+# on a hung test) leaves its namespaces, their processes and its directory behind, and they
+# would pile up run after run. Names end in the pid of the run that made them, so a namespace
+# of this prefix whose pid is gone belongs to no live run and is removed before a new lab goes up.
+_lab_reap_stale() {
+    local ns pid p
+    for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+        [[ $ns =~ ^${LAB_PREFIX}[A-Za-z_]*([0-9]+)$ ]] || continue
+        pid=${BASH_REMATCH[1]}
+        kill -0 "$pid" 2>/dev/null && continue
+        for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+        ip netns del "$ns" 2>/dev/null && lab_log "removed namespace $ns left by an earlier run (pid $pid gone)"
+        rm -rf "/tmp/${LAB_PREFIX}.$pid."* 2>/dev/null || true
+    done
+}
+
 # lab_up [--vm]
 # Why: builds the two hosts and the wire between them. The veth ends are created directly in
 # their namespaces, so no interface name ever appears in the root namespace (no collisions with
@@ -98,6 +114,7 @@ lab_up() {
         lab_log "lab_up: already up"
         return 0
     fi
+    _lab_reap_stale
     LAB_ID=${LAB_ID:-$$}
     LAB_NS_M=${LAB_PREFIX}m$LAB_ID
     LAB_NS_C=${LAB_PREFIX}c$LAB_ID

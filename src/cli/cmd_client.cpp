@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -25,9 +23,6 @@
 namespace pxecheck::cli {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
 
 struct ClientOptions {
     std::string iface;
@@ -161,7 +156,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     scenario::ClientRunOptions ropt;
     ropt.source_name = "live:" + o.iface;
     ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
-    ropt.stop = &g_stop;
+    ropt.stop = &stop_requested();
     if (!o.expect_sha256.empty()) ropt.expect_sha256 = o.expect_sha256;
     if (!o.expect_file.empty()) {
         auto h = analyze::sha256_file(o.expect_file);
@@ -182,8 +177,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     if (!recording) return usage_error(recording.error());
     ropt.pcap = (*recording)->writer();
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    install_stop_signals();
     const std::string started = utc_now();
     fmt::print("pxecheck client: NIC {} ({} profile) on {}\n", cfg.mac.to_string(), cfg.profile.name, o.iface);
     auto run = scenario::run_client(io, cfg, ropt);

@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 
 #include "bundle.hpp"
 #include "commands.hpp"
@@ -21,9 +19,6 @@
 namespace pxecheck::cli {
 
 namespace {
-
-std::atomic<bool> g_replay_stop{false};
-extern "C" void on_replay_signal(int) { g_replay_stop.store(true); }
 
 struct ReplayOptions {
     std::string file;
@@ -132,7 +127,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     scenario::ClientRunOptions ropt;
     ropt.source_name = "live:" + o.iface;
     ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
-    ropt.stop = &g_replay_stop;
+    ropt.stop = &stop_requested();
 
     auto opened = link::PcapLive::open(o.iface, "arp or udp");
     if (auto* err = std::get_if<link::OpenError>(&opened)) {
@@ -144,8 +139,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     if (!recording) return usage_error(recording.error());
     ropt.pcap = (*recording)->writer();
 
-    std::signal(SIGINT, on_replay_signal);
-    std::signal(SIGTERM, on_replay_signal);
+    install_stop_signals();
     const std::string started = utc_now();
     fmt::print("pxecheck replay: {} session {} (DISCOVER frame {}, timers of the {} profile)\n", o.file,
                src.session.to_string(), src.discover_frame, src.base_profile);

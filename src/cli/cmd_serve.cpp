@@ -6,8 +6,6 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -27,9 +25,6 @@
 namespace pxecheck::cli {
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_serve_signal(int) { g_stop.store(true); }
 
 struct ServeOptions {
     std::string iface;
@@ -203,16 +198,15 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
         for (const auto& n : notes) fmt::print("pxecheck serve: note: {}\n", n);
     }
 
-    std::signal(SIGINT, on_serve_signal);
-    std::signal(SIGTERM, on_serve_signal);
+    install_stop_signals();
 
     // The safety probe: is another DHCP server on this segment?
     fmt::print("pxecheck serve: safety probe on {}: a DISCOVER from a throwaway MAC, listening {:.1f} s for "
                "other DHCP servers before anything is served\n",
                o.iface, settings.probe_wait);
     const auto probe = scenario::probe_dhcp_servers(
-        io, Micros(static_cast<std::int64_t>(settings.probe_wait * 1e6)), &g_stop, writer);
-    if (g_stop.load()) {
+        io, Micros(static_cast<std::int64_t>(settings.probe_wait * 1e6)), &stop_requested(), writer);
+    if (stop_requested().load()) {
         fmt::print("pxecheck serve: interrupted during the safety probe; nothing was served\n");
         return kExitPass;
     }
@@ -272,7 +266,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
     ropt.first_frame_number = probe.frames + 1;
     if (o.time_limit > 0) ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
     ropt.exit_after = o.exit_after;
-    ropt.stop = &g_stop;
+    ropt.stop = &stop_requested();
     ropt.ignore_macs.insert(probe.probe_mac);
     ropt.watch_other_servers = !settings.master.proxy;
     const bool verbose = o.verbose;

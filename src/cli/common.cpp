@@ -3,11 +3,24 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 
 namespace pxecheck::cli {
+
+namespace {
+std::atomic<bool> g_stop_requested{false};
+extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
+}  // namespace
+
+void install_stop_signals() {
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+}
+
+const std::atomic<bool>& stop_requested() { return g_stop_requested; }
 
 std::string joined_command_line(int argc, char** argv) {
     std::string s;

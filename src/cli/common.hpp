@@ -2,6 +2,7 @@
 // Shared by the subcommands: exit codes (the design's contract with scripts)
 // and small helpers. Only src/cli prints or picks exit codes.
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,12 @@ std::string utc_now();
 std::string host_name();
 /// Writes \p text to \p path; false (with errno text in \p error) on failure.
 bool write_file(const std::string& path, const std::string& text, std::string& error);
+
+/// Makes SIGINT and SIGTERM set stop_requested() instead of killing the
+/// process, so a live command (client, serve, replay) ends its run cleanly
+/// and still writes its capture and report.
+void install_stop_signals();
+/// Set once SIGINT or SIGTERM arrived after install_stop_signals().
+const std::atomic<bool>& stop_requested();
 
 }  // namespace pxecheck::cli

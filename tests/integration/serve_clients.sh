@@ -16,27 +16,6 @@ lab_require_root busybox dhclient tftp curl
 LAB_PREFIX=pxsc
 lab_up
 
-# serve_start LOG ARGS...: pxecheck serve on m0 in the master namespace, in the background;
-# returns once it reports serving (after its safety probe). Sets SERVE_PID.
-serve_start() {
-    local log=$1; shift
-    # Not through lab_m: a backgrounded shell function is a subshell, and its pid is not serve's.
-    ip netns exec "$LAB_NS_M" "$PXECHECK" serve --iface m0 "$@" >"$log" 2>&1 &
-    SERVE_PID=$!
-    LAB_PIDS+=("$SERVE_PID")
-    if ! lab_wait_log "$log" '^pxecheck serve: (DHCP server|proxyDHCP) .* on m0' 20 "$SERVE_PID"; then
-        lab_log "serve did not start:"; cat "$log" >&2; return 1
-    fi
-}
-# serve_stop: SIGTERM, then wait (bounded) for the report to be written. Sets SERVE_RC.
-serve_stop() {
-    local deadline=$((SECONDS + 30))
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    while kill -0 "$SERVE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    SERVE_RC=0
-    wait "$SERVE_PID" 2>/dev/null || SERVE_RC=$?
-}
-
 root=$LAB_DIR/tftp
 lab_tftp_root_bios "$root"
 cp /usr/lib/SYSLINUX.EFI/efi64/syslinux.efi "$root/bootx64.efi"
@@ -47,7 +26,7 @@ json=$LAB_DIR/serve.json
 mac_udhcpc=$LAB_MAC_C                 # c0's own MAC
 mac_dhclient=02:00:00:14:00:02
 
-serve_start "$LAB_DIR/serve.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
+lab_serve_start "$PXECHECK" "$LAB_DIR/serve.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
     --tftp-root "$root" --filename pxelinux.0 --leases "$leases" --probe-wait 1 \
     --json "$json" -w "$LAB_DIR/serve.pcap" --report "$LAB_DIR/serve-bundle"
 if grep -q 'address configured on this host' "$LAB_DIR/serve.log"; then
@@ -129,7 +108,7 @@ for p in bios uefi-x64 uefi-arm64 ipxe; do
 done
 
 # --- stop: SIGTERM still writes the report ----------------------------------------------------
-serve_stop
+lab_serve_stop
 assert_eq "serve exit code after SIGTERM" 0 "$SERVE_RC"
 [ "$SERVE_RC" = 0 ] || cat "$LAB_DIR/serve.log" >&2
 assert_json "report schema" "r['schema']=='pxecheck.report/1' and r['command']=='serve'" "$json"
@@ -171,7 +150,7 @@ if grep -q "bound *$mac_udhcpc $addr_udhcpc" "$leases"; then echo "ok: lease fil
 # (and on a link with a 1400 MTU: TFTP blksize is capped at 1400 - 32 = 1368)
 ip -n "$LAB_NS_M" link set m0 mtu 1400
 ip -n "$LAB_NS_C" link set c0 mtu 1400
-serve_start "$LAB_DIR/serve2.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
+lab_serve_start "$PXECHECK" "$LAB_DIR/serve2.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
     --tftp-root "$root" --filename pxelinux.0 --leases "$leases" --probe-wait 1 --json "$LAB_DIR/serve2.json"
 rc=0
 lab_c "$PXECHECK" client --iface c0 --profile bios --mac 02:50:58:00:02:01 --offer-wait 1 \
@@ -191,13 +170,13 @@ if grep -q 'TFTP "bootx64.efi" started .*blksize=1368' "$LAB_DIR/serve2.log"; th
     echo "FAIL: blksize not capped by the MTU:" >&2; grep bootx64 "$LAB_DIR/serve2.log" >&2
     ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 ip -n "$LAB_NS_C" addr del 192.168.14.99/24 dev c0
-serve_stop
+lab_serve_stop
 assert_eq "second serve exit code" 0 "$SERVE_RC"
 
 # --- --exit-after 1: serve stops by itself once one NIC has its boot file ---------------------
 # That NIC runs every --probe: the reference master must pass them. The bundle has no -w file
 # beside it (its hidden recording must be gone afterwards).
-serve_start "$LAB_DIR/serve3.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
+lab_serve_start "$PXECHECK" "$LAB_DIR/serve3.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
     --tftp-root "$root" --filename pxelinux.0 --probe-wait 1 --exit-after 1 --time-limit 60 \
     --json "$LAB_DIR/serve3.json" --report "$LAB_DIR/serve3-bundle"
 rc=0

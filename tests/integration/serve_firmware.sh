@@ -20,28 +20,10 @@ LAB_PREFIX=pxsf
 lab_up --vm
 ip -n "$LAB_NS_M" addr del "$LAB_MASTER_ADDR/$LAB_PREFIXLEN" dev "$LAB_IF_M"   # user space only
 
-serve_start() {  # serve_start LOG ARGS...: background serve on m0, back once it serves; SERVE_PID
-    local log=$1; shift
-    # Not through lab_m: a backgrounded shell function is a subshell, and its pid is not serve's.
-    ip netns exec "$LAB_NS_M" "$PXECHECK" serve --iface m0 "$@" >"$log" 2>&1 &
-    SERVE_PID=$!
-    LAB_PIDS+=("$SERVE_PID")
-    if ! lab_wait_log "$log" '^pxecheck serve: (DHCP server|proxyDHCP) .* on m0' 20 "$SERVE_PID"; then
-        lab_log "serve did not start:"; cat "$log" >&2; return 1
-    fi
-}
-serve_stop() {  # SIGTERM, then wait (bounded) for the report; SERVE_RC
-    local deadline=$((SECONDS + 30))
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    while kill -0 "$SERVE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    SERVE_RC=0
-    wait "$SERVE_PID" 2>/dev/null || SERVE_RC=$?
-}
-
 root=$LAB_DIR/tftp
 lab_tftp_root_efi "$root"      # pxelinux.0, ldlinux.c32, bootx64.efi (syslinux.efi), ldlinux.e64, cfg
 json=$LAB_DIR/serve.json
-serve_start "$LAB_DIR/serve.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
+lab_serve_start "$PXECHECK" "$LAB_DIR/serve.log" --server-ip 192.168.14.200 --range 192.168.14.10-192.168.14.20 \
     --tftp-root "$root" --json "$json" -w "$LAB_DIR/serve.pcap" --report "$LAB_DIR/serve-bundle"
 if grep -q 'address held in user space' "$LAB_DIR/serve.log"; then echo "ok: address held in user space"; else
     echo "FAIL: serve should hold the address in user space" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
@@ -61,7 +43,7 @@ assert_eq "OVMF (EDK2): the serial console shows pxelinux.cfg/default loaded" 0 
 lab_qemu_stop
 echo "boot times: BIOS ${bios_s} s, OVMF ${ovmf_s} s (QEMU start to the config line)"
 
-serve_stop
+lab_serve_stop
 sed -n '/^NICs/,$p' "$LAB_DIR/serve.log"
 assert_json "report written on SIGTERM" "r['command']=='serve' and r['serve']['address_on_host'] is False" "$json"
 assert_json "BIOS NIC announced arch 0 and got pxelinux.0" \

@@ -13,30 +13,12 @@ lab_require_root qemu-system-x86_64 dhcpd
 LAB_PREFIX=pxsp
 lab_up --vm
 
-serve_start() {  # serve_start LOG ARGS...: background serve on m0, back once it serves; SERVE_PID
-    local log=$1; shift
-    # Not through lab_m: a backgrounded shell function is a subshell, and its pid is not serve's.
-    ip netns exec "$LAB_NS_M" "$PXECHECK" serve --iface m0 "$@" >"$log" 2>&1 &
-    SERVE_PID=$!
-    LAB_PIDS+=("$SERVE_PID")
-    if ! lab_wait_log "$log" '^pxecheck serve: (DHCP server|proxyDHCP) .* on m0' 20 "$SERVE_PID"; then
-        lab_log "serve did not start:"; cat "$log" >&2; return 1
-    fi
-}
-serve_stop() {  # SIGTERM, then wait (bounded) for the report; SERVE_RC
-    local deadline=$((SECONDS + 30))
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    while kill -0 "$SERVE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    SERVE_RC=0
-    wait "$SERVE_PID" 2>/dev/null || SERVE_RC=$?
-}
-
 lab_add_host d 192.168.14.1 02:00:00:14:00:0d
 lab_dhcpd_start "$(lab_dhcpd_conf)" dhcpd "$LAB_NS_d" h0      # addresses only: no next-server, no file
 root=$LAB_DIR/tftp
 lab_tftp_root_bios "$root"
 json=$LAB_DIR/serve.json
-serve_start "$LAB_DIR/serve.log" --proxy --server-ip 192.168.14.200 --tftp-root "$root" \
+lab_serve_start "$PXECHECK" "$LAB_DIR/serve.log" --proxy --server-ip 192.168.14.200 --tftp-root "$root" \
     --menu '128:Network boot (BIOS):pxelinux.0' --menu '0:Boot from local disk:' \
     --prompt 'PXE menu' --prompt-timeout 1 --json "$json" -w "$LAB_DIR/serve.pcap"
 held=$(lab_m ss -Hnul | awk '{print $4}' | tr '\n' ' ')
@@ -49,7 +31,7 @@ echo "boot time: BIOS via proxyDHCP $((SECONDS - t0)) s (QEMU start to the confi
 assert_eq "iPXE BIOS boots through the proxy: the serial console shows the config loaded" 0 "$rc"
 [ "$rc" = 0 ] || { lab_serial_text "$LAB_DIR/bios.serial" | tail -20 >&2; cat "$LAB_DIR/serve.log" >&2; }
 lab_qemu_stop
-serve_stop
+lab_serve_stop
 assert_eq "serve exit code" 0 "$SERVE_RC"
 grep -E 'offered|pxe-acked|complete' "$LAB_DIR/serve.log" | sed 's/^/  /'
 if grep -q "pxe-acked: 4011: boot server type 128" "$LAB_DIR/serve.log"; then

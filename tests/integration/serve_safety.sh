@@ -15,23 +15,6 @@ lab_require_root dhcpd tftp curl
 LAB_PREFIX=pxss
 lab_up --vm   # the bridge on the client side lets a third host join the segment
 
-serve_start() {  # serve_start LOG ARGS...: background serve on m0, back once it serves; SERVE_PID
-    local log=$1; shift
-    # Not through lab_m: a backgrounded shell function is a subshell, and its pid is not serve's.
-    ip netns exec "$LAB_NS_M" "$PXECHECK" serve --iface m0 "$@" >"$log" 2>&1 &
-    SERVE_PID=$!
-    LAB_PIDS+=("$SERVE_PID")
-    if ! lab_wait_log "$log" '^pxecheck serve: (DHCP server|proxyDHCP) .* on m0' 20 "$SERVE_PID"; then
-        lab_log "serve did not start:"; cat "$log" >&2; return 1
-    fi
-}
-serve_stop() {  # SIGTERM, then wait (bounded) for the report; SERVE_RC
-    local deadline=$((SECONDS + 30))
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    while kill -0 "$SERVE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    SERVE_RC=0
-    wait "$SERVE_PID" 2>/dev/null || SERVE_RC=$?
-}
 expect_in() {  # expect_in WHAT FILE REGEX
     if grep -qE -- "$3" "$2"; then echo "ok: $1"; else
         echo "FAIL: $1: /$3/ not in $2:" >&2; sed 's/^/    /' "$2" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
@@ -100,11 +83,11 @@ expect_in "--allow-other-dhcp warns" "$LAB_DIR/allowed.out" 'warning: another DH
 # Its late OFFER to the probe's throwaway MAC must not turn up as a NIC; once a real NIC (the
 # emulator on the bridge, heard by both servers) is offered an address by dhcpd as well, serve
 # names that server while serving.
-serve_start "$LAB_DIR/late.log" "${common[@]}" --allow-other-dhcp --probe-wait 0.1 --exit-after 1 --time-limit 60
+lab_serve_start "$PXECHECK" "$LAB_DIR/late.log" "${common[@]}" --allow-other-dhcp --probe-wait 0.1 --exit-after 1 --time-limit 60
 late_mac=02:00:00:14:00:31
 rc=0; lab_c "$PXECHECK" client --iface br0 --mac $late_mac --offer-wait 3 --json "$LAB_DIR/late-client.json" \
     >"$LAB_DIR/late-client.out" 2>&1 || rc=$?
-serve_stop
+lab_serve_stop
 expect_in "serve names a DHCP server the probe missed when it answers a NIC" "$LAB_DIR/late.log" \
     "$late_mac +warning: another DHCP server, 192.168.14.1 \(MAC $other_mac\), offered 192.168.14.1[0-9]{2}"
 if grep -q '02:50:50:' "$LAB_DIR/late.log"; then
@@ -116,7 +99,7 @@ assert_json "the emulated NIC saw both servers' OFFERs" \
     "$LAB_DIR/late-client.json"
 
 # --- proxy beside it, and the confined TFTP root ------------------------------------------------
-serve_start "$LAB_DIR/proxy.log" --proxy --server-ip 192.168.14.200 --tftp-root "$root" --json "$LAB_DIR/proxy.json" \
+lab_serve_start "$PXECHECK" "$LAB_DIR/proxy.log" --proxy --server-ip 192.168.14.200 --tftp-root "$root" --json "$LAB_DIR/proxy.json" \
     -w "$LAB_DIR/proxy.pcap"
 expect_in "--proxy reports the DHCP server it will live beside" "$LAB_DIR/proxy.log" \
     "probe: DHCP server 192.168.14.1 \(MAC $other_mac\) answered"
@@ -151,7 +134,7 @@ if grep -q 'Error code' <<<"$out" && [ ! -e "$root/upload.txt" ]; then echo "ok:
 if cmp -s "$dl/ok.0" "$root/pxelinux.0"; then echo "ok: files inside the root are served"; else
     echo "FAIL: pxelinux.0 not served" >&2; ASSERT_FAILURES=$((ASSERT_FAILURES + 1)); fi
 ip -n "$LAB_NS_C" addr del 192.168.14.99/24 dev br0
-serve_stop
+lab_serve_stop
 # The one "NIC" here is tftp-hpa asking for forbidden files: its boot fails (FLOW-004, TFTP-028),
 # and serve's exit code comes from the NIC verdicts.
 assert_eq "proxy serve exit code after SIGTERM (the forbidden requests fail their NIC)" 1 "$SERVE_RC"

@@ -220,6 +220,32 @@ lab_down() {
     lab_log "down"
 }
 
+# lab_serve_start PXECHECK LOG ARGS...
+# Why: pxecheck serve on m0 in the master namespace, in the background, for tests that boot
+# clients against it; returns once serve reports serving (after its safety probe), so a
+# client started next is answered. Sets SERVE_PID; lab_down stops it if the test does not.
+# Not through lab_m: a backgrounded shell function is a subshell, and its pid is not serve's.
+lab_serve_start() {
+    local pxecheck=$1 log=$2; shift 2
+    ip netns exec "$LAB_NS_M" "$pxecheck" serve --iface "$LAB_IF_M" "$@" >"$log" 2>&1 &
+    SERVE_PID=$!
+    LAB_PIDS+=("$SERVE_PID")
+    if ! lab_wait_log "$log" "^pxecheck serve: (DHCP server|proxyDHCP) .* on $LAB_IF_M" 20 "$SERVE_PID"; then
+        lab_log "serve did not start:"; cat "$log" >&2; return 1
+    fi
+}
+
+# lab_serve_stop
+# Why: serve writes its report when it stops: SIGTERM, then wait (bounded) for it to exit.
+# Sets SERVE_RC to its exit code.
+lab_serve_stop() {
+    local deadline=$((SECONDS + 30))
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    while kill -0 "$SERVE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    SERVE_RC=0
+    wait "$SERVE_PID" 2>/dev/null || SERVE_RC=$?
+}
+
 # lab_wait_log FILE PATTERN TIMEOUT [PID]
 # Why: wait for an event by reading the log that reports it (a serial console, a daemon's
 # log) instead of sleeping a fixed time: fast when the event comes early, bounded when it never

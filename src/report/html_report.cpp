@@ -815,8 +815,7 @@ std::string render_html(const json& report) {
     const std::size_t fails = count_of(counts, "fail");
     const std::size_t warns = count_of(counts, "warn");
     const std::size_t infos = count_of(counts, "info");
-    std::string verdict_word = m.verdict;
-    for (auto& c : verdict_word) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    const std::string verdict_word = upper(m.verdict);
 
     std::string out;
     out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

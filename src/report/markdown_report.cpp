@@ -37,11 +37,6 @@ std::string code(std::string s) {
     return s;
 }
 
-std::string upper(std::string s) {
-    for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    return s;
-}
-
 std::string pad(std::string s, std::size_t width) {
     if (s.size() < width) s.append(width - s.size(), ' ');
     return s;

@@ -84,6 +84,11 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+std::string upper(std::string s) {
+    for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    return s;
+}
+
 std::string blame_words(std::string_view blame) {
     if (blame == "config") return "the master's configuration";
     if (blame == "master") return "the master's server software";

@@ -5,20 +5,12 @@
 
 #include "run_command.hpp"
 
+using pxecheck::testing::bundled_captures;
 using pxecheck::testing::run_pxecheck;
 using pxecheck::testing::source_path;
 namespace fs = std::filesystem;
 
 namespace {
-std::vector<fs::path> captures_in(const std::string& dir) {
-    std::vector<fs::path> out;
-    for (const auto& e : fs::directory_iterator(source_path(dir))) {
-        const auto ext = e.path().extension();
-        if (ext == ".pcap" || ext == ".pcapng") out.push_back(e.path());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
 std::string temp_file(const std::string& name, const std::string& bytes) {
     auto path = fs::temp_directory_path() / ("pxecheck-test-" + std::to_string(getpid()) + "-" + name);
     std::ofstream(path, std::ios::binary) << bytes;
@@ -27,9 +19,7 @@ std::string temp_file(const std::string& name, const std::string& bytes) {
 }  // namespace
 
 TEST(DecodeCli, EveryBundledCaptureDecodesWithExitZero) {
-    auto files = captures_in("captures/public");
-    auto lab = captures_in("captures");
-    files.insert(files.end(), lab.begin(), lab.end());
+    const auto files = bundled_captures();
     ASSERT_GE(files.size(), 8u) << "public and lab captures should be bundled";
     for (const auto& f : files) {
         auto r = run_pxecheck("decode '" + f.string() + "'");

@@ -241,15 +241,11 @@ TEST(ReportCli, ReportsValidateAgainstTheJsonSchema) {
         reports += " '" + sub + "/report.json'";
     }
     std::size_t n = 0;
-    for (const std::string d : {"captures", "captures/public"}) {
-        for (const auto& e : fs::directory_iterator(source_path(d))) {
-            const auto ext = e.path().extension();
-            if (ext != ".pcap" && ext != ".pcapng") continue;
-            const std::string out = dir / ("r" + std::to_string(n++) + ".json");
-            run_pxecheck("analyze -q --json '" + out + "' '" + e.path().string() + "'");
-            ASSERT_TRUE(fs::exists(out)) << e.path();
-            reports += " '" + out + "'";
-        }
+    for (const auto& capture : pxecheck::testing::bundled_captures()) {
+        const std::string out = dir / ("r" + std::to_string(n++) + ".json");
+        run_pxecheck("analyze -q --json '" + out + "' '" + capture.string() + "'");
+        ASSERT_TRUE(fs::exists(out)) << capture;
+        reports += " '" + out + "'";
     }
     ASSERT_GE(n, 8u);
     // The validator the integration tests use too: it also fails on any field

@@ -17,23 +17,12 @@
 #include "run_command.hpp"
 
 using pxecheck::testing::run_pxecheck;
+using pxecheck::testing::bundled_captures;
 using pxecheck::testing::source_path;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::vector<fs::path> bundled_captures() {
-    std::vector<fs::path> out;
-    for (const char* dir : {"captures", "captures/public"}) {
-        for (const auto& e : fs::directory_iterator(source_path(dir))) {
-            const auto ext = e.path().extension();
-            if (ext == ".pcap" || ext == ".pcapng") out.push_back(e.path());
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
 
 /// The report without what differs between two runs of the same capture.
 json comparable(const std::string& text) {

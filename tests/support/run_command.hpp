@@ -4,11 +4,14 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace pxecheck::testing {
 
@@ -32,6 +35,19 @@ inline CommandResult run_pxecheck(const std::string& args) {
 }
 
 inline std::string source_path(const std::string& rel) { return std::string(PXECHECK_SOURCE_DIR) + "/" + rel; }
+
+/// Every capture the project bundles (captures/ and captures/public/), sorted.
+inline std::vector<std::filesystem::path> bundled_captures() {
+    std::vector<std::filesystem::path> out;
+    for (const char* dir : {"captures", "captures/public"}) {
+        for (const auto& e : std::filesystem::directory_iterator(source_path(dir))) {
+            const auto ext = e.path().extension();
+            if (ext == ".pcap" || ext == ".pcapng") out.push_back(e.path());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 inline std::string read_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -1183,6 +1183,21 @@ struct PxeClient::Impl {
 
     const TftpResult* download_result() const { return download ? &download->result() : nullptr; }
 
+    /// The start of a TFTP probe's outcome: the download's server and client
+    /// port, or, with \p r null, that the boot never got that far.
+    ProbeOutcome tftp_probe_outcome(Probe probe, const TftpResult*& r) const {
+        ProbeOutcome p;
+        p.probe = probe;
+        r = download_result();
+        if (!r) {
+            p.detail = "the boot stopped before the download";
+            return p;
+        }
+        p.servers = {download->request().server};
+        p.client_port = download->client_port();
+        return p;
+    }
+
     ProbeOutcome outcome_non_pxe() const {
         ProbeOutcome p;
         p.probe = Probe::NonPxeDiscover;
@@ -1303,15 +1318,10 @@ struct PxeClient::Impl {
     }
 
     ProbeOutcome outcome_unknown_option() const {
-        ProbeOutcome p;
-        p.probe = Probe::UnknownTftpOption;
-        const TftpResult* r = download_result();
-        if (!r) {
-            p.detail = "the boot stopped before the download";
-            return p;
-        }
-        p.servers = {download->request().server};
-        p.client_port = r->first_port;
+        const TftpResult* r = nullptr;
+        ProbeOutcome p = tftp_probe_outcome(Probe::UnknownTftpOption, r);
+        if (!r) return p;
+        p.client_port = r->first_port;  // where the first RRQ, the one with the probe's option, went from
         const std::string sent = "RRQ \"" + download->request().filename + "\" to " +
                                  download->request().server.to_string() + " with " + std::string(kProbeTftpOption) +
                                  "=1 (from port " + std::to_string(r->first_port) + ")";
@@ -1373,15 +1383,9 @@ struct PxeClient::Impl {
     }
 
     ProbeOutcome outcome_duplicate_ack() const {
-        ProbeOutcome p;
-        p.probe = Probe::DuplicateAck;
-        const TftpResult* r = download_result();
-        if (!r) {
-            p.detail = "the boot stopped before the download";
-            return p;
-        }
-        p.servers = {download->request().server};
-        p.client_port = download->client_port();
+        const TftpResult* r = nullptr;
+        ProbeOutcome p = tftp_probe_outcome(Probe::DuplicateAck, r);
+        if (!r) return p;
         if (r->windowsize > 1) {
             p.detail = "windowsize " + std::to_string(r->windowsize) +
                        " was negotiated: RFC 7440 lets a windowed sender restart after an ACK of an earlier block, "
@@ -1416,15 +1420,9 @@ struct PxeClient::Impl {
     }
 
     ProbeOutcome outcome_foreign_tid() const {
-        ProbeOutcome p;
-        p.probe = Probe::TftpForeignTid;
-        const TftpResult* r = download_result();
-        if (!r) {
-            p.detail = "the boot stopped before the download";
-            return p;
-        }
-        p.servers = {download->request().server};
-        p.client_port = download->client_port();
+        const TftpResult* r = nullptr;
+        ProbeOutcome p = tftp_probe_outcome(Probe::TftpForeignTid, r);
+        if (!r) return p;
         p.probe_port = download->request().foreign_tid_port;
         if (!r->foreign_tid) {
             p.detail = "the transfer of \"" + download->request().filename +

@@ -83,13 +83,14 @@ struct TraceBuilder::Impl {
         std::uint16_t last_block = 0;
         bool any_data = false;
         bool finished = false;      ///< final block, ERROR: later packets are still recorded
-        std::unique_ptr<Sha256> hash = std::make_unique<Sha256>();
+        std::optional<FileDigests::Stream> digest;  ///< of the in-order DATA
     };
 
     Trace trace;  ///< the capture's description (the kept content lives in `live`)
     link::Reassembler reassembler;
     std::size_t next_number = 1;
     std::uint64_t next_order = 0;
+    FileDigests file_digests;  ///< before open_transfers: their streams point here
     std::unordered_map<TransferKey, TransferState, TransferKeyHash> open_transfers;
     std::unordered_map<MacAddr, std::unique_ptr<Live>> live;
     Live orphans;  ///< kept frames of no session (BOOTP without a header, malformed frames)
@@ -398,6 +399,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
         t.start_ns = t.end_ns = f.time_ns;
         auto& l = session_for(t.client_mac);
         TransferState st;
+        st.digest = file_digests.open(t.filename);
         st.owner = &l;
         st.index = l.transfers.size();
         l.session.transfers.push_back(st.index);
@@ -510,7 +512,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_bulk(TransferState& st, bool f
             st.any_data = true;
             st.last_block = b.block;
             if (!b.complete || b.data.size() + 4 < b.declared_length) t.payload_missing = true;
-            st.hash->update(b.data);
+            st.digest->update(b.data);
             t.bytes += ev.size;
             if (ev.size < t.blksize) {
                 t.complete = true;
@@ -549,7 +551,7 @@ void TraceBuilder::Impl::mark_finished(TransferState& st) {
 void TraceBuilder::Impl::close_transfer(TransferState& st) {
     mark_finished(st);
     auto& t = st.owner->transfers[st.index];
-    if (st.any_data && !t.payload_missing && t.sha256.empty()) t.sha256 = st.hash->finish();
+    if (st.any_data && !t.payload_missing && t.sha256.empty()) t.sha256 = st.digest->finish();
 }
 
 void TraceBuilder::Impl::finish_transfers() {

@@ -1,6 +1,7 @@
 // `pxecheck analyze FILE`: rebuild each client's boot from a capture, run
 // every passive check, print the summary and findings, write the JSON report.
 #include <fmt/core.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -95,6 +96,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     std::future<std::string> source_hash;
     if (o.files.size() == 1)
         source_hash = std::async(std::launch::async, [file = o.files.front()] {
+            pthread_setname_np(pthread_self(), "pxecheck-hash");
             auto h = analyze::sha256_file(file);
             return h ? *h : std::string();
         });

@@ -1,15 +1,14 @@
 #include "pxecheck/link/pcap_file.hpp"
 
-#include <fcntl.h>
 #include <pcap/pcap.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <vector>
+
+#include "pxecheck/link/mapped_file.hpp"
 
 namespace pxecheck::link {
 
@@ -24,26 +23,25 @@ constexpr std::int64_t kNsPerSec = 1'000'000'000;
 int dlt_to_linktype(int dlt) { return dlt == DLT_RAW ? kLinktypeRaw : dlt; }
 int linktype_to_dlt(int linktype) { return linktype == kLinktypeRaw ? DLT_RAW : linktype; }
 
-/// Classic pcap records read in large blocks straight from the file and
-/// handed out as views. libpcap reads every record with two stdio calls and
-/// the copy out of its buffer cost a tenth of `analyze` (bench/README.md).
-/// Only records that are plainly well formed are read here; at the first
-/// one that is not (cut short, longer than the snap length, a timestamp
-/// libpcap would scale differently) libpcap takes over at that record, so
-/// what it makes of odd files and the errors it names stay the same.
+/// Classic pcap records read straight from the file (mapped, see
+/// mapped_file.hpp) and handed out as views. libpcap reads every record with
+/// two stdio calls and the copy out of its buffer cost a tenth of `analyze`
+/// (bench/README.md). Only records that are plainly well formed are read
+/// here; at the first one that is not (cut short, longer than the snap
+/// length, a timestamp libpcap would scale differently) libpcap takes over
+/// at that record, so what it makes of odd files and the errors it names
+/// stay the same.
 class BlockReader {
 public:
     /// The file's record format, from the magic number of its header.
     static std::optional<BlockReader> open(const std::string& path, std::uint32_t snaplen) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return std::nullopt;
+        auto file = MappedFile::open(path);
+        if (!file) return std::nullopt;
+        const std::uint8_t* header = file->view(0, kFileHeader);
+        if (!header) return std::nullopt;
         std::uint32_t magic = 0;
-        if (::pread(fd, &magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic)) {
-            ::close(fd);
-            return std::nullopt;
-        }
-        BlockReader r;
-        r.fd_ = fd;
+        std::memcpy(&magic, header, sizeof magic);
+        BlockReader r(std::move(*file));
         r.snaplen_ = snaplen;
         switch (magic) {
             case kMicro: break;
@@ -52,50 +50,27 @@ public:
             case __builtin_bswap32(kNano): r.swapped_ = r.nanosecond_ = true; break;
             default: return std::nullopt;  // pcapng, or a pcap variant libpcap knows better
         }
-        ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        r.buf_.resize(kBlock);
         return r;
-    }
-    BlockReader(BlockReader&& o) noexcept { *this = std::move(o); }
-    BlockReader& operator=(BlockReader&& o) noexcept {
-        std::swap(fd_, o.fd_);
-        swapped_ = o.swapped_;
-        nanosecond_ = o.nanosecond_;
-        snaplen_ = o.snaplen_;
-        buf_ = std::move(o.buf_);
-        begin_ = o.begin_;
-        end_ = o.end_;
-        offset_ = o.offset_;
-        eof_ = o.eof_;
-        read_failed_ = o.read_failed_;
-        return *this;
-    }
-    BlockReader(const BlockReader&) = delete;
-    BlockReader& operator=(const BlockReader&) = delete;
-    ~BlockReader() {
-        if (fd_ >= 0) ::close(fd_);
     }
 
     enum class Step { Frame, End, HandOver };
     /// The next record into \p hdr and \p data (valid until the next call).
     /// HandOver: libpcap must read on from offset().
     Step next(pcap_pkthdr& hdr, const std::uint8_t*& data) {
-        // A read error is libpcap's to meet again and name.
-        if (!fill(kRecordHeader)) return end_ == begin_ && !read_failed_ ? Step::End : Step::HandOver;
-        const std::uint8_t* h = buf_.data() + begin_;
+        const std::uint8_t* h = file_.view(offset_, kRecordHeader);
+        // A cut record is libpcap's to meet again and name.
+        if (!h) return offset_ == file_.size() ? Step::End : Step::HandOver;
         const std::uint32_t sec = field(h), frac = field(h + 4), caplen = field(h + 8), len = field(h + 12);
         const std::uint32_t frac_limit = nanosecond_ ? 1'000'000'000u : 1'000'000u;
-        if (sec > INT32_MAX || frac >= frac_limit || caplen > snaplen_ || caplen > len ||
-            !fill(kRecordHeader + std::size_t{caplen}))
-            return Step::HandOver;
-        h = buf_.data() + begin_;
+        if (sec > INT32_MAX || frac >= frac_limit || caplen > snaplen_ || caplen > len) return Step::HandOver;
+        h = file_.view(offset_, kRecordHeader + std::size_t{caplen});
+        if (!h) return Step::HandOver;
         hdr.ts.tv_sec = static_cast<decltype(hdr.ts.tv_sec)>(sec);
         // Nanoseconds, as libpcap gives them when opened for nanosecond precision.
         hdr.ts.tv_usec = static_cast<decltype(hdr.ts.tv_usec)>(nanosecond_ ? frac : frac * 1000u);
         hdr.caplen = caplen;
         hdr.len = len;
         data = h + kRecordHeader;
-        begin_ += kRecordHeader + caplen;
         offset_ += kRecordHeader + caplen;
         return Step::Frame;
     }
@@ -107,45 +82,21 @@ private:
     static constexpr std::uint32_t kNano = 0xa1b23c4d;
     static constexpr std::size_t kFileHeader = 24;
     static constexpr std::size_t kRecordHeader = 16;
-    /// Room for many records and always for one of the largest snap length.
-    static constexpr std::size_t kBlock = 1 << 20;
-    static_assert(kBlock >= kRecordHeader + kWriterSnaplen);
+    static_assert(MappedFile::kWindow >= kRecordHeader + kWriterSnaplen + 4096);
 
-    BlockReader() = default;
+    explicit BlockReader(MappedFile file) : file_(std::move(file)) {}
 
     [[nodiscard]] std::uint32_t field(const std::uint8_t* at) const {
         std::uint32_t v;
         std::memcpy(&v, at, sizeof v);
         return swapped_ ? __builtin_bswap32(v) : v;
     }
-    /// Makes \p n unread bytes available; false when the file ends (or a
-    /// read fails) first.
-    bool fill(std::size_t n) {
-        if (end_ - begin_ >= n) return true;
-        if (n > buf_.size()) return false;
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
-        end_ -= begin_;
-        begin_ = 0;
-        while (end_ < n && !eof_) {
-            const ssize_t got = ::pread(fd_, buf_.data() + end_, buf_.size() - end_,
-                                        static_cast<off_t>(offset_ + end_));
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) read_failed_ = true;
-            if (got <= 0) eof_ = true;
-            else end_ += static_cast<std::size_t>(got);
-        }
-        return end_ >= n;
-    }
 
-    int fd_ = -1;
+    MappedFile file_;
     bool swapped_ = false;
     bool nanosecond_ = false;
     std::uint32_t snaplen_ = 0;
-    std::vector<std::uint8_t> buf_;
-    std::size_t begin_ = 0, end_ = 0;  ///< unread bytes in buf_
-    std::uint64_t offset_ = kFileHeader;  ///< file offset of buf_[begin_]
-    bool eof_ = false;
-    bool read_failed_ = false;
+    std::uint64_t offset_ = kFileHeader;  ///< file offset of the next record
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // include/pxecheck/report/streaming.hpp).
 #include "pxecheck/report/streaming.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -124,6 +125,8 @@ private:
     static constexpr std::size_t kMaxQueued = 32;
 
     void run() {
+        // Named for top -H and perf: "pxecheck-judge" is this thread.
+        pthread_setname_np(pthread_self(), "pxecheck-judge");
         for (;;) {
             analyze::Trace piece;
             {

@@ -20,10 +20,10 @@ struct CommandResult {
     std::string out;  ///< stdout and stderr together
 };
 
-/// Runs \p args (already shell-quoted) through /bin/sh with stderr merged.
-inline CommandResult run_pxecheck(const std::string& args) {
+/// Runs \p script through /bin/sh, stderr merged into stdout.
+inline CommandResult run_shell(const std::string& script) {
     CommandResult r;
-    const std::string cmd = std::string(PXECHECK_BINARY) + " " + args + " 2>&1";
+    const std::string cmd = "{ " + script + "; } 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;
     std::array<char, 4096> buf{};
@@ -32,6 +32,11 @@ inline CommandResult run_pxecheck(const std::string& args) {
     const int status = pclose(p);
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
+}
+
+/// Runs pxecheck with \p args (already shell-quoted), stderr merged.
+inline CommandResult run_pxecheck(const std::string& args) {
+    return run_shell(std::string(PXECHECK_BINARY) + " " + args);
 }
 
 inline std::string source_path(const std::string& rel) { return std::string(PXECHECK_SOURCE_DIR) + "/" + rel; }

@@ -170,3 +170,22 @@ TEST(PeekUdp, OnlyPlainlyWellFormedUdp) {
     EXPECT_FALSE(peek_udp(linktype::kEthernet, tcp));
     EXPECT_FALSE(peek_udp(linktype::kEthernet, build_arp_frame(MacAddr::broadcast(), ArpPacket{})));
 }
+
+TEST(PcapReaderBlocks, RecordsAcrossMappingWindows) {
+    // 20 MiB of records of odd sizes up to the largest snap length: records
+    // cross every window boundary at a different place, one of them starts
+    // in a window's last 16 bytes.
+    std::vector<std::pair<Bytes, std::uint32_t>> records;
+    std::size_t total = 24;
+    for (std::uint32_t i = 0; total < 20u << 20; ++i) {
+        const std::size_t n = i % 40 == 39 ? 262144 : 60 + (i * 7919) % 9000;
+        Bytes data(n);
+        for (std::size_t k = 0; k < n; ++k) data[k] = static_cast<std::uint8_t>(i + k);
+        total += 16 + n;
+        records.emplace_back(std::move(data), static_cast<std::uint32_t>(n));
+    }
+    const TempPath path("windows.pcap");
+    write_file(path.str(), swapped_pcap(262144, records));
+    expect_same_as_libpcap(path.str());
+    EXPECT_EQ(via_reader(path.str()).frames.size(), records.size());
+}

@@ -308,8 +308,8 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
     auto& l = session_for(mac);
     auto& s = l.session;
     auto type = m.message_type();
+    f.stage = client_stage(m);
     if (f.direction == Direction::FromClient) {
-        f.stage = client_stage(m);
         const bool no_vendor_class = !m.find(wire::opt::kVendorClass);
         if (no_vendor_class &&
             (type == wire::DhcpMessageType::Decline || type == wire::DhcpMessageType::Release)) {

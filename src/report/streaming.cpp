@@ -40,7 +40,10 @@ void release(std::vector<T>& v) {
 /// unlinked temporary file, or memory where none can be made.
 class StreamingAnalysis::Spill {
 public:
-    Spill() : file_(std::tmpfile()) {}
+    Spill() : file_(std::tmpfile()) {
+        // Large writes: stdio's 4 KiB buffer made a write(2) per 4 KiB of report.
+        if (file_) std::setvbuf(file_, nullptr, _IOFBF, std::size_t{1} << 20);
+    }
     ~Spill() {
         if (file_) std::fclose(file_);
     }
@@ -108,7 +111,11 @@ public:
         room_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
         if (failed_) return;  // finish() reports it
         queue_.push_back(std::move(piece));
-        ready_.notify_one();
+        // The worker waits only on an empty queue: waking it for every piece
+        // cost a futex call each (thousands of sessions).
+        const bool was_empty = queue_.size() == 1;
+        lock.unlock();
+        if (was_empty) ready_.notify_one();
     }
     /// Waits until every piece is judged; rethrows the worker's exception.
     void stop() {
@@ -127,18 +134,19 @@ private:
     void run() {
         // Named for top -H and perf: "pxecheck-judge" is this thread.
         pthread_setname_np(pthread_self(), "pxecheck-judge");
+        std::deque<analyze::Trace> batch;
         for (;;) {
-            analyze::Trace piece;
             {
+                // Everything queued at once: one lock and one wake-up of the
+                // reader per batch, not per piece.
                 std::unique_lock lock(mutex_);
                 ready_.wait(lock, [&] { return !queue_.empty() || done_; });
                 if (queue_.empty()) return;
-                piece = std::move(queue_.front());
-                queue_.pop_front();
-                room_.notify_one();
+                batch.swap(queue_);
             }
+            room_.notify_one();
             try {
-                owner_.add(std::move(piece));
+                for (; !batch.empty(); batch.pop_front()) owner_.add(std::move(batch.front()));
             } catch (...) {
                 std::lock_guard lock(mutex_);
                 error_ = std::current_exception();

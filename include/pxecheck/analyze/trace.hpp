@@ -53,7 +53,9 @@ struct Frame {
     std::optional<wire::TftpPacket> tftp;
     /// For DHCP messages from the client: the stage that sent it. DECLINE and
     /// RELEASE carry no option 60 (RFC 2131 Table 5), so they inherit the
-    /// stage of the client's earlier message with the same xid.
+    /// stage of the client's earlier message with the same xid. Server
+    /// replies get client_stage() of their own option 60, worked out once
+    /// here because the rules ask for it many times.
     std::optional<ClientStage> stage;
     /// Link, IP, UDP and payload decoder anomalies for this frame.
     Anomalies anomalies;

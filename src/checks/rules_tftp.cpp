@@ -540,7 +540,12 @@ void tftp_010(const Tx& x, Sink& sink) {
                 continue;
             }
             judge(run);
-            run = Run{e.from_client, e.opcode, e.block, {e.time_ns}, {e.frame}};
+            // Reuses the vectors: a run starts at nearly every DATA and ACK.
+            run.from_client = e.from_client;
+            run.opcode = e.opcode;
+            run.block = e.block;
+            run.times.assign(1, e.time_ns);
+            run.frames.assign(1, e.frame);
         }
         judge(run);
     }

@@ -8,7 +8,6 @@
 #include <memory>
 #include <utility>
 
-#include "pxecheck/link/mapped_file.hpp"
 
 namespace pxecheck::analyze {
 
@@ -188,21 +187,14 @@ std::string sha256_hex(ByteView data) {
 }
 
 Result<std::string> sha256_file(const std::string& path) {
+    std::unique_ptr<std::FILE, FileClose> f(std::fopen(path.c_str(), "rb"));
+    if (!f) return Error{path + ": " + std::strerror(errno)};
     std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
     EVP_DigestInit_ex(ctx.get(), sha256_md(), nullptr);
-    if (auto mapped = link::MappedFile::open(path)) {
-        // A regular file: hashed where the page cache holds it.
-        std::uint64_t at = 0;
-        for (ByteView c; !(c = mapped->chunk(at)).empty(); at += c.size()) EVP_DigestUpdate(ctx.get(), c.data(), c.size());
-        if (at < mapped->size()) return Error{path + ": read error"};
-    } else {
-        std::unique_ptr<std::FILE, FileClose> f(std::fopen(path.c_str(), "rb"));
-        if (!f) return Error{path + ": " + std::strerror(errno)};
-        unsigned char buf[65536];
-        std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) EVP_DigestUpdate(ctx.get(), buf, n);
-        if (std::ferror(f.get())) return Error{path + ": read error"};
-    }
+    unsigned char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) EVP_DigestUpdate(ctx.get(), buf, n);
+    if (std::ferror(f.get())) return Error{path + ": read error"};
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx.get(), md, &len);

@@ -113,6 +113,10 @@ struct TraceBuilder::Impl {
         auto [it, inserted] = live.try_emplace(mac);
         if (inserted) {
             it->second = std::make_unique<Live>();
+            // A PXE boot keeps a few dozen frames: room for them up front
+            // saves moving every Frame at each doubling.
+            it->second->frames.reserve(32);
+            it->second->frame_order.reserve(32);
             it->second->session.mac = mac;
             it->second->order = next_order++;
         }

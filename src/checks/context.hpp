@@ -15,11 +15,17 @@
 namespace pxecheck::checks::detail {
 
 struct Context {
-    explicit Context(const analyze::Trace& t);
+    /// \p given: the sessions' boots when the caller has them; else made here.
+    Context(const analyze::Trace& t, const std::vector<analyze::BootPath>* given);
 
     const analyze::Trace& trace;
+
+private:
+    std::vector<analyze::BootPath> own_boots_;
+
+public:
     /// One per trace.sessions entry, same order.
-    std::vector<analyze::BootPath> boots;
+    const std::vector<analyze::BootPath>& boots;
 
     [[nodiscard]] const analyze::Frame& frame(std::size_t index) const { return trace.frames[index]; }
     /// The client message a server reply answers: the latest earlier frame

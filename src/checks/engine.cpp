@@ -8,10 +8,17 @@ namespace pxecheck::checks {
 
 namespace detail {
 
-Context::Context(const analyze::Trace& t) : trace(t) {
+namespace {
+std::vector<analyze::BootPath> boots_of(const analyze::Trace& t) {
+    std::vector<analyze::BootPath> boots;
     boots.reserve(t.sessions.size());
     for (const auto& s : t.sessions) boots.push_back(analyze::reconstruct_boot(t, s));
+    return boots;
 }
+}  // namespace
+
+Context::Context(const analyze::Trace& t, const std::vector<analyze::BootPath>* given)
+    : trace(t), own_boots_(given ? std::vector<analyze::BootPath>{} : boots_of(t)), boots(given ? *given : own_boots_) {}
 
 const analyze::Frame* Context::request_for(std::size_t reply_index) const {
     const auto& reply = trace.frames[reply_index];
@@ -89,14 +96,24 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace detail
 
-std::vector<Finding> run_checks(const analyze::Trace& trace, const CheckOptions& options) {
-    detail::Context ctx(trace);
+namespace {
+std::vector<Finding> run_rules(const detail::Context& ctx, const CheckOptions& options) {
     detail::Sink sink(options);
     detail::check_dhcp(ctx, sink);
     detail::check_pxe(ctx, sink);
     detail::check_tftp(ctx, sink);
     detail::check_flow(ctx, sink);
     return sink.take();
+}
+}  // namespace
+
+std::vector<Finding> run_checks(const analyze::Trace& trace, const CheckOptions& options) {
+    return run_rules(detail::Context(trace, nullptr), options);
+}
+
+std::vector<Finding> run_checks(const analyze::Trace& trace, const std::vector<analyze::BootPath>& boots,
+                                const CheckOptions& options) {
+    return run_rules(detail::Context(trace, &boots), options);
 }
 
 Finding make_finding(std::string_view id, Blame blame, std::string detail, std::vector<std::size_t> frames,

@@ -1,14 +1,12 @@
 // `pxecheck analyze FILE`: rebuild each client's boot from a capture, run
 // every passive check, print the summary and findings, write the JSON report.
 #include <fmt/core.h>
-#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <future>
 #include <optional>
 
 #include "bundle.hpp"
@@ -92,14 +90,11 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         streaming.emplace(std::move(sopt));
     }
 
-    // The capture's hash for the report, read on the other core meanwhile.
-    std::future<std::string> source_hash;
-    if (o.files.size() == 1)
-        source_hash = std::async(std::launch::async, [file = o.files.front()] {
-            pthread_setname_np(pthread_self(), "pxecheck-hash");
-            auto h = analyze::sha256_file(file);
-            return h ? *h : std::string();
-        });
+    // The capture's hash for the report, from the blocks the reader reads
+    // anyway, on its read-ahead thread (so on the other core meanwhile).
+    std::optional<analyze::Sha256> capture_hash;
+    std::string source_sha256;
+    if (o.files.size() == 1) capture_hash.emplace();
 
     // Several files are one capture cut in pieces (tcpdump -C/-G rotation):
     // they are read in the order given and frame numbers run on across them.
@@ -110,7 +105,9 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     std::string damage;
     int linktype = -1;
     for (const auto& file : o.files) {
-        auto reader = link::PcapReader::open(file);
+        link::FileReadAhead::Observer observer;
+        if (capture_hash) observer = [&hash = *capture_hash](ByteView block) { hash.update(block); };
+        auto reader = link::PcapReader::open(file, std::move(observer));
         if (!reader && builder) {
             // A later piece of a rotated capture: the pieces before it stand.
             damage = reader.error();
@@ -152,6 +149,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
             builder->add_source_anomaly({"capture.read_error", 0, damage});
         }
         number_offset += last;
+        if (capture_hash && r.wait_observed()) source_sha256 = capture_hash->finish();
     }
     const bool damaged = !damage.empty();
     analyze::Trace trace = std::move(*builder).finish();
@@ -166,7 +164,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     run.command = "analyze";
     run.command_line = joined_command_line(inv.argc, inv.argv);
     run.source = source_names;
-    if (source_hash.valid()) run.source_sha256 = source_hash.get();
+    run.source_sha256 = source_sha256;
     run.started_at = utc_now();
     run.host = host_name();
     checks::CheckOptions copt;

@@ -22,23 +22,6 @@ void install_stop_signals() {
 
 const std::atomic<bool>& stop_requested() { return g_stop_requested; }
 
-namespace {
-extern "C" void on_sigbus(int) {
-    // Only async-signal-safe calls here: write(2) and _exit(2).
-    static const char message[] =
-        "pxecheck: a file changed size while it was being read (SIGBUS); no result was produced\n";
-    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
-    ::_exit(kExitUsage);
-}
-}  // namespace
-
-void install_sigbus_guard() {
-    struct sigaction sa {};
-    sa.sa_handler = on_sigbus;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGBUS, &sa, nullptr);
-}
-
 std::string joined_command_line(int argc, char** argv) {
     std::string s;
     for (int i = 0; i < argc; ++i) {

@@ -30,9 +30,5 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
 void install_stop_signals();
 /// Set once SIGINT or SIGTERM arrived after install_stop_signals().
 const std::atomic<bool>& stop_requested();
-/// Files are read through memory mappings (link::MappedFile); a file that
-/// shrinks meanwhile raises SIGBUS. This makes that signal an error message
-/// and exit code kExitUsage instead of a crash.
-void install_sigbus_guard();
 
 }  // namespace pxecheck::cli

@@ -12,7 +12,6 @@
 
 int main(int argc, char** argv) {
     using namespace pxecheck::cli;
-    install_sigbus_guard();
     // `pxecheck --iface IF ...` is the tool's best-known form: it means the
     // client command. Insert the subcommand name when the first argument is
     // an option other than help or version.

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "pxecheck/link/mapped_file.hpp"
+#include "pxecheck/link/read_ahead.hpp"
 
 namespace pxecheck::link {
 
@@ -23,9 +23,9 @@ constexpr std::int64_t kNsPerSec = 1'000'000'000;
 int dlt_to_linktype(int dlt) { return dlt == DLT_RAW ? kLinktypeRaw : dlt; }
 int linktype_to_dlt(int linktype) { return linktype == kLinktypeRaw ? DLT_RAW : linktype; }
 
-/// Classic pcap records read straight from the file (mapped, see
-/// mapped_file.hpp) and handed out as views. libpcap reads every record with
-/// two stdio calls and the copy out of its buffer cost a tenth of `analyze`
+/// Classic pcap records parsed straight out of the blocks a FileReadAhead
+/// reads, and handed out as views. libpcap reads every record with two
+/// stdio calls and the copy out of its buffer cost a tenth of `analyze`
 /// (bench/README.md). Only records that are plainly well formed are read
 /// here; at the first one that is not (cut short, longer than the snap
 /// length, a timestamp libpcap would scale differently) libpcap takes over
@@ -33,23 +33,22 @@ int linktype_to_dlt(int linktype) { return linktype == kLinktypeRaw ? DLT_RAW : 
 /// stay the same.
 class BlockReader {
 public:
-    /// The file's record format, from the magic number of its header.
-    static std::optional<BlockReader> open(const std::string& path, std::uint32_t snaplen) {
-        auto file = MappedFile::open(path);
-        if (!file) return std::nullopt;
-        const std::uint8_t* header = file->view(0, kFileHeader);
+    /// The file's record format, from the magic number of its header;
+    /// nullopt for pcapng and what libpcap knows better.
+    static std::optional<BlockReader> open(FileReadAhead& blocks, std::uint32_t snaplen) {
+        BlockReader r(blocks, snaplen);
+        const std::uint8_t* header = r.need(kFileHeader);
         if (!header) return std::nullopt;
         std::uint32_t magic = 0;
         std::memcpy(&magic, header, sizeof magic);
-        BlockReader r(std::move(*file));
-        r.snaplen_ = snaplen;
         switch (magic) {
             case kMicro: break;
             case kNano: r.nanosecond_ = true; break;
             case __builtin_bswap32(kMicro): r.swapped_ = true; break;
             case __builtin_bswap32(kNano): r.swapped_ = r.nanosecond_ = true; break;
-            default: return std::nullopt;  // pcapng, or a pcap variant libpcap knows better
+            default: return std::nullopt;
         }
+        r.consume(kFileHeader);
         return r;
     }
 
@@ -57,13 +56,13 @@ public:
     /// The next record into \p hdr and \p data (valid until the next call).
     /// HandOver: libpcap must read on from offset().
     Step next(pcap_pkthdr& hdr, const std::uint8_t*& data) {
-        const std::uint8_t* h = file_.view(offset_, kRecordHeader);
-        // A cut record is libpcap's to meet again and name.
-        if (!h) return offset_ == file_.size() ? Step::End : Step::HandOver;
+        const std::uint8_t* h = need(kRecordHeader);
+        // A cut record, or a read error, is libpcap's to meet again and name.
+        if (!h) return stitch_.empty() && !blocks_->failed() ? Step::End : Step::HandOver;
         const std::uint32_t sec = field(h), frac = field(h + 4), caplen = field(h + 8), len = field(h + 12);
         const std::uint32_t frac_limit = nanosecond_ ? 1'000'000'000u : 1'000'000u;
         if (sec > INT32_MAX || frac >= frac_limit || caplen > snaplen_ || caplen > len) return Step::HandOver;
-        h = file_.view(offset_, kRecordHeader + std::size_t{caplen});
+        h = need(kRecordHeader + std::size_t{caplen});
         if (!h) return Step::HandOver;
         hdr.ts.tv_sec = static_cast<decltype(hdr.ts.tv_sec)>(sec);
         // Nanoseconds, as libpcap gives them when opened for nanosecond precision.
@@ -71,7 +70,7 @@ public:
         hdr.caplen = caplen;
         hdr.len = len;
         data = h + kRecordHeader;
-        offset_ += kRecordHeader + caplen;
+        consume(kRecordHeader + caplen);
         return Step::Frame;
     }
     /// File offset of the first record not handed out.
@@ -82,21 +81,52 @@ private:
     static constexpr std::uint32_t kNano = 0xa1b23c4d;
     static constexpr std::size_t kFileHeader = 24;
     static constexpr std::size_t kRecordHeader = 16;
-    static_assert(MappedFile::kWindow >= kRecordHeader + kWriterSnaplen + 4096);
 
-    explicit BlockReader(MappedFile file) : file_(std::move(file)) {}
+    BlockReader(FileReadAhead& blocks, std::uint32_t snaplen) : blocks_(&blocks), snaplen_(snaplen) {}
 
     [[nodiscard]] std::uint32_t field(const std::uint8_t* at) const {
         std::uint32_t v;
         std::memcpy(&v, at, sizeof v);
         return swapped_ ? __builtin_bswap32(v) : v;
     }
+    /// The next \p n bytes from the record's start, contiguous: in the
+    /// block when they fit, else gathered across blocks into stitch_ (a
+    /// record is cut by a block's end once per megabyte or so). nullptr
+    /// when the file ends first.
+    const std::uint8_t* need(std::size_t n) {
+        if (stitch_.empty() && block_.size() - pos_ >= n) return block_.data() + pos_;
+        if (stitch_.empty()) {
+            stitch_.assign(block_.begin() + static_cast<std::ptrdiff_t>(pos_), block_.end());
+            pos_ = block_.size();
+        }
+        while (stitch_.size() < n) {
+            if (pos_ == block_.size()) {
+                block_ = blocks_->next();
+                pos_ = 0;
+                if (block_.empty()) return nullptr;
+            }
+            const std::size_t take = std::min(n - stitch_.size(), block_.size() - pos_);
+            stitch_.insert(stitch_.end(), block_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                           block_.begin() + static_cast<std::ptrdiff_t>(pos_ + take));
+            pos_ += take;
+        }
+        return stitch_.data();
+    }
+    /// The record of \p n bytes that need() returned is handed out.
+    void consume(std::size_t n) {
+        if (stitch_.empty()) pos_ += n;
+        else stitch_.clear();
+        offset_ += n;
+    }
 
-    MappedFile file_;
+    FileReadAhead* blocks_;
+    ByteView block_;          ///< the current block
+    std::size_t pos_ = 0;     ///< first unread byte in it
+    Bytes stitch_;            ///< the record being read, when it spans blocks
     bool swapped_ = false;
     bool nanosecond_ = false;
     std::uint32_t snaplen_ = 0;
-    std::uint64_t offset_ = kFileHeader;  ///< file offset of the next record
+    std::uint64_t offset_ = 0;  ///< file offset of the next record
 };
 
 }  // namespace
@@ -105,13 +135,14 @@ struct PcapReader::Impl {
     pcap_t* pcap = nullptr;
     std::string path;
     bool done = false;
-    std::optional<BlockReader> blocks;  ///< classic pcap, until libpcap takes over
+    std::unique_ptr<FileReadAhead> ahead;  ///< regular files: the one read of the file
+    std::optional<BlockReader> blocks;     ///< classic pcap, until libpcap takes over
     ~Impl() {
         if (pcap) pcap_close(pcap);
     }
 };
 
-Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path) {
+Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, FileReadAhead::Observer observer) {
     // libpcap reports a missing file and a non-capture file in the same
     // errbuf; sort out the plain file-system problems first so the message
     // says which one it was.
@@ -134,9 +165,16 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path) {
     reader->impl_ = std::make_unique<Impl>();
     reader->impl_->pcap = p;
     reader->impl_->path = path;
-    reader->impl_->blocks = BlockReader::open(path, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
+    auto& impl = *reader->impl_;
+    impl.ahead = FileReadAhead::open(path, std::move(observer));
+    if (impl.ahead) {
+        impl.blocks = BlockReader::open(*impl.ahead, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
+        if (!impl.blocks) impl.ahead->release();  // pcapng: libpcap reads the frames
+    }
     return reader;
 }
+
+bool PcapReader::wait_observed() { return impl_->ahead && impl_->ahead->wait_observed(); }
 
 PcapReader::~PcapReader() = default;
 
@@ -170,6 +208,7 @@ std::optional<FrameView> PcapReader::next_view() {
             // where the file header ended).
             const auto at = static_cast<long>(impl_->blocks->offset());
             impl_->blocks.reset();
+            impl_->ahead->release();
             if (std::fseek(pcap_file(impl_->pcap), at, SEEK_SET) != 0) {
                 impl_->done = true;
                 error_ = impl_->path + ": read error after frame " + std::to_string(count_) + " (" +

@@ -193,12 +193,15 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
     if (copt.client && !piece.sessions.empty() && piece.sessions.front().mac != *copt.client) piece.sessions.clear();
     const std::size_t order = piece.frames.empty() ? SIZE_MAX : piece.frames.front().number;
 
-    std::vector<checks::Finding> findings = checks::run_checks(piece, copt);
+    // A piece holds one session at most; its boot serves the rules and the report.
+    std::vector<analyze::BootPath> boots;
+    for (const auto& s : piece.sessions) boots.push_back(analyze::reconstruct_boot(piece, s));
+    std::vector<checks::Finding> findings = checks::run_checks(piece, boots, copt);
     for (const auto& f : findings) ++counts_[static_cast<int>(f.severity)];
     std::optional<analyze::BootPath> boot;
-    if (!piece.sessions.empty()) {
+    if (!boots.empty()) {
         ++sessions_seen_;
-        boot = analyze::reconstruct_boot(piece, piece.sessions.front());
+        boot = std::move(boots.front());
     }
 
     if (options_.keep_json && !frames_omitted_) {

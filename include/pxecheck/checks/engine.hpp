@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "pxecheck/analyze/boot.hpp"
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/base/addr.hpp"
 #include "pxecheck/checks/catalogue.hpp"
@@ -40,6 +41,10 @@ struct CheckOptions {
 /// frame, then rule ID; a rule reports a given fault once per session
 /// (repeats are folded into the frame list).
 std::vector<Finding> run_checks(const analyze::Trace& trace, const CheckOptions& options = {});
+/// The same for a caller that has reconstructed the sessions' boots already
+/// (\p boots: one per trace.sessions entry, same order).
+std::vector<Finding> run_checks(const analyze::Trace& trace, const std::vector<analyze::BootPath>& boots,
+                                const CheckOptions& options = {});
 
 /// A finding raised outside the trace rules (by a runner: an expected file
 /// that differs, an ARP conflict, a probe's result), with title, clause and

@@ -11,6 +11,7 @@
 
 #include "pxecheck/base/bytes.hpp"
 #include "pxecheck/base/result.hpp"
+#include "pxecheck/link/read_ahead.hpp"
 
 namespace pxecheck::link {
 
@@ -35,7 +36,12 @@ public:
     /// Opens \p path; the error names the file and what libpcap said:
     /// "FILE: cannot open (No such file or directory)", "FILE: is a directory",
     /// "FILE: not a pcap or pcapng capture (libpcap: unknown file format)".
-    static Result<std::unique_ptr<PcapReader>> open(const std::string& path);
+    ///
+    /// A regular file is read once, on a thread of its own (FileReadAhead):
+    /// \p observer, when given, sees every byte of it on that thread, in
+    /// order, whatever libpcap and the reader make of its records.
+    static Result<std::unique_ptr<PcapReader>> open(const std::string& path,
+                                                    FileReadAhead::Observer observer = {});
     ~PcapReader();
     PcapReader(const PcapReader&) = delete;
     PcapReader& operator=(const PcapReader&) = delete;
@@ -55,6 +61,9 @@ public:
     /// frame 12 (libpcap: truncated dump file; ...)". The frames before it were
     /// returned normally.
     [[nodiscard]] const std::string& error() const { return error_; }
+    /// Waits until open()'s observer has seen the whole file; false when it
+    /// could not (a pipe, a read error), so what it made of the bytes is moot.
+    bool wait_observed();
 
 private:
     PcapReader() = default;

@@ -171,10 +171,10 @@ TEST(PeekUdp, OnlyPlainlyWellFormedUdp) {
     EXPECT_FALSE(peek_udp(linktype::kEthernet, build_arp_frame(MacAddr::broadcast(), ArpPacket{})));
 }
 
-TEST(PcapReaderBlocks, RecordsAcrossMappingWindows) {
+TEST(PcapReaderBlocks, RecordsAcrossReadBlocks) {
     // 20 MiB of records of odd sizes up to the largest snap length: records
-    // cross every window boundary at a different place, one of them starts
-    // in a window's last 16 bytes.
+    // cross the read-ahead's 1 MiB block boundaries at different places, in
+    // their headers and in their data.
     std::vector<std::pair<Bytes, std::uint32_t>> records;
     std::size_t total = 24;
     for (std::uint32_t i = 0; total < 20u << 20; ++i) {

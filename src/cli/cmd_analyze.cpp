@@ -105,7 +105,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     std::string damage;
     int linktype = -1;
     for (const auto& file : o.files) {
-        link::FileReadAhead::Observer observer;
+        link::FileTee::Observer observer;
         if (capture_hash) observer = [&hash = *capture_hash](ByteView block) { hash.update(block); };
         auto reader = link::PcapReader::open(file, std::move(observer));
         if (!reader && builder) {

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "pxecheck/link/read_ahead.hpp"
+#include "pxecheck/link/file_tee.hpp"
 
 namespace pxecheck::link {
 
@@ -23,7 +23,7 @@ constexpr std::int64_t kNsPerSec = 1'000'000'000;
 int dlt_to_linktype(int dlt) { return dlt == DLT_RAW ? kLinktypeRaw : dlt; }
 int linktype_to_dlt(int linktype) { return linktype == kLinktypeRaw ? DLT_RAW : linktype; }
 
-/// Classic pcap records parsed straight out of the blocks a FileReadAhead
+/// Classic pcap records parsed straight out of the blocks a FileTee
 /// reads, and handed out as views. libpcap reads every record with two
 /// stdio calls and the copy out of its buffer cost a tenth of `analyze`
 /// (bench/README.md). Only records that are plainly well formed are read
@@ -35,7 +35,7 @@ class BlockReader {
 public:
     /// The file's record format, from the magic number of its header;
     /// nullopt for pcapng and what libpcap knows better.
-    static std::optional<BlockReader> open(FileReadAhead& blocks, std::uint32_t snaplen) {
+    static std::optional<BlockReader> open(FileTee& blocks, std::uint32_t snaplen) {
         BlockReader r(blocks, snaplen);
         const std::uint8_t* header = r.need(kFileHeader);
         if (!header) return std::nullopt;
@@ -82,7 +82,7 @@ private:
     static constexpr std::size_t kFileHeader = 24;
     static constexpr std::size_t kRecordHeader = 16;
 
-    BlockReader(FileReadAhead& blocks, std::uint32_t snaplen) : blocks_(&blocks), snaplen_(snaplen) {}
+    BlockReader(FileTee& blocks, std::uint32_t snaplen) : blocks_(&blocks), snaplen_(snaplen) {}
 
     [[nodiscard]] std::uint32_t field(const std::uint8_t* at) const {
         std::uint32_t v;
@@ -119,7 +119,7 @@ private:
         offset_ += n;
     }
 
-    FileReadAhead* blocks_;
+    FileTee* blocks_;
     ByteView block_;          ///< the current block
     std::size_t pos_ = 0;     ///< first unread byte in it
     Bytes stitch_;            ///< the record being read, when it spans blocks
@@ -135,14 +135,14 @@ struct PcapReader::Impl {
     pcap_t* pcap = nullptr;
     std::string path;
     bool done = false;
-    std::unique_ptr<FileReadAhead> ahead;  ///< regular files: the one read of the file
+    std::unique_ptr<FileTee> ahead;  ///< regular files: the one read of the file
     std::optional<BlockReader> blocks;     ///< classic pcap, until libpcap takes over
     ~Impl() {
         if (pcap) pcap_close(pcap);
     }
 };
 
-Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, FileReadAhead::Observer observer) {
+Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, FileTee::Observer observer) {
     // libpcap reports a missing file and a non-capture file in the same
     // errbuf; sort out the plain file-system problems first so the message
     // says which one it was.
@@ -166,7 +166,7 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, Fi
     reader->impl_->pcap = p;
     reader->impl_->path = path;
     auto& impl = *reader->impl_;
-    impl.ahead = FileReadAhead::open(path, std::move(observer));
+    impl.ahead = FileTee::open(path, std::move(observer));
     if (impl.ahead) {
         impl.blocks = BlockReader::open(*impl.ahead, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
         if (!impl.blocks) impl.ahead->release();  // pcapng: libpcap reads the frames

@@ -11,7 +11,7 @@
 
 #include "pxecheck/base/bytes.hpp"
 #include "pxecheck/base/result.hpp"
-#include "pxecheck/link/read_ahead.hpp"
+#include "pxecheck/link/file_tee.hpp"
 
 namespace pxecheck::link {
 
@@ -37,11 +37,11 @@ public:
     /// "FILE: cannot open (No such file or directory)", "FILE: is a directory",
     /// "FILE: not a pcap or pcapng capture (libpcap: unknown file format)".
     ///
-    /// A regular file is read once, on a thread of its own (FileReadAhead):
+    /// A regular file is read once, on a thread of its own (FileTee):
     /// \p observer, when given, sees every byte of it on that thread, in
     /// order, whatever libpcap and the reader make of its records.
     static Result<std::unique_ptr<PcapReader>> open(const std::string& path,
-                                                    FileReadAhead::Observer observer = {});
+                                                    FileTee::Observer observer = {});
     ~PcapReader();
     PcapReader(const PcapReader&) = delete;
     PcapReader& operator=(const PcapReader&) = delete;

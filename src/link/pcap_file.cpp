@@ -135,7 +135,7 @@ struct PcapReader::Impl {
     pcap_t* pcap = nullptr;
     std::string path;
     bool done = false;
-    std::unique_ptr<FileTee> ahead;  ///< regular files: the one read of the file
+    std::unique_ptr<FileTee> tee;  ///< regular files: the one read of the file
     std::optional<BlockReader> blocks;     ///< classic pcap, until libpcap takes over
     ~Impl() {
         if (pcap) pcap_close(pcap);
@@ -166,15 +166,15 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, Fi
     reader->impl_->pcap = p;
     reader->impl_->path = path;
     auto& impl = *reader->impl_;
-    impl.ahead = FileTee::open(path, std::move(observer));
-    if (impl.ahead) {
-        impl.blocks = BlockReader::open(*impl.ahead, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
-        if (!impl.blocks) impl.ahead->release();  // pcapng: libpcap reads the frames
+    impl.tee = FileTee::open(path, std::move(observer));
+    if (impl.tee) {
+        impl.blocks = BlockReader::open(*impl.tee, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
+        if (!impl.blocks) impl.tee->release();  // pcapng: libpcap reads the frames
     }
     return reader;
 }
 
-bool PcapReader::wait_observed() { return impl_->ahead && impl_->ahead->wait_observed(); }
+bool PcapReader::wait_observed() { return impl_->tee && impl_->tee->wait_observed(); }
 
 PcapReader::~PcapReader() = default;
 
@@ -208,7 +208,7 @@ std::optional<FrameView> PcapReader::next_view() {
             // where the file header ended).
             const auto at = static_cast<long>(impl_->blocks->offset());
             impl_->blocks.reset();
-            impl_->ahead->release();
+            impl_->tee->release();
             if (std::fseek(pcap_file(impl_->pcap), at, SEEK_SET) != 0) {
                 impl_->done = true;
                 error_ = impl_->path + ": read error after frame " + std::to_string(count_) + " (" +

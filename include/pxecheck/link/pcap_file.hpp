@@ -37,9 +37,9 @@ public:
     /// "FILE: cannot open (No such file or directory)", "FILE: is a directory",
     /// "FILE: not a pcap or pcapng capture (libpcap: unknown file format)".
     ///
-    /// A regular file is read once, on a thread of its own (FileTee):
-    /// \p observer, when given, sees every byte of it on that thread, in
-    /// order, whatever libpcap and the reader make of its records.
+    /// A regular file is read once (FileTee): \p observer, when given, sees
+    /// every byte of it, in order, on a thread of its own, whatever libpcap
+    /// and the reader make of its records.
     static Result<std::unique_ptr<PcapReader>> open(const std::string& path,
                                                     FileTee::Observer observer = {});
     ~PcapReader();

@@ -91,7 +91,7 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     }
 
     // The capture's hash for the report, from the blocks the reader reads
-    // anyway, on its read-ahead thread (so on the other core meanwhile).
+    // anyway, on the FileTee observer thread (so on the other core meanwhile).
     std::optional<analyze::Sha256> capture_hash;
     std::string source_sha256;
     if (o.files.size() == 1) capture_hash.emplace();

@@ -527,6 +527,25 @@ TEST(RenderParts, HtmlReplayHighlightsDifferences) {
     EXPECT_NE(calm.find("The master answers as it did in the capture (5 fields compared)."), std::string::npos);
 }
 
+TEST(RenderParts, ReplayDifferencesMakeThePageFailWhateverTheRulesSaid) {
+    // The live run passed every rule; the master still answers otherwise
+    // than in the capture, which is what a replay asks (exit code 1).
+    const auto a = analyse(lab_capture("ipxe-bios-isc-dhcpd-tftpd-hpa.pcap"));
+    json r = with_parts(a.report, false, true, false);
+    r["verdict"] = "pass";
+    const std::string headline = report::verdict_headline(r);
+    EXPECT_EQ(headline, "Different: the master answers 3 of 5 compared fields otherwise than in the capture.");
+    const std::string html = report::render_html(r);
+    EXPECT_NE(html.find("<header class=\"verdict fail\""), std::string::npos);
+    EXPECT_NE(html.find(html_escape(headline)), std::string::npos);
+    EXPECT_NE(report::render_markdown(r).find("# pxecheck report: FAIL"), std::string::npos);
+    // No difference: the rules' verdict stands.
+    for (auto& row : r["replay"]["comparisons"]) row["same"] = true;
+    r["replay"]["differences"] = 0;
+    EXPECT_EQ(report::verdict_headline(r), "Passed: the boot follows every rule checked.");
+    EXPECT_NE(report::render_html(r).find("<header class=\"verdict pass\""), std::string::npos);
+}
+
 TEST(RenderParts, HtmlActiveProbes) {
     const auto a = analyse(lab_capture("ipxe-bios-dhcpd-no-next-server.pcap"));
     const std::string html = report::render_html(with_parts(a.report, false, false, true));

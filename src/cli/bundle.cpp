@@ -174,6 +174,22 @@ Result<std::unique_ptr<LiveRecording>> LiveRecording::open(const std::string& pc
     return r;
 }
 
+std::variant<LiveRun, int> open_live_run(std::string_view command, const std::string& iface,
+                                         const std::string& pcap_path, const std::string& report_dir) {
+    auto opened = link::PcapLive::open(iface, "arp or udp");
+    if (auto* err = std::get_if<link::OpenError>(&opened)) {
+        fmt::print(stderr, "pxecheck {}: {}\n", command, err->message);
+        return kExitEnvironment;
+    }
+    // The evidence bundle's capture is the frames this run records.
+    auto recording = LiveRecording::open(pcap_path, report_dir);
+    if (!recording) {
+        fmt::print(stderr, "pxecheck {}: {}\n", command, recording.error());
+        return kExitUsage;
+    }
+    return LiveRun{std::move(std::get<std::unique_ptr<link::PcapLive>>(opened)), std::move(*recording)};
+}
+
 LiveRecording::~LiveRecording() {
     writer_.reset();
     if (hidden_) {

@@ -14,9 +14,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "pxecheck/base/result.hpp"
+#include "pxecheck/link/live.hpp"
 #include "pxecheck/link/pcap_file.hpp"
 
 namespace pxecheck::cli {
@@ -85,6 +88,17 @@ private:
     bool hidden_ = false;      ///< path_ is ours to remove
     std::unique_ptr<link::PcapWriter> writer_;
 };
+
+/// A live run's interface (ARP and UDP) and its recording, opened together
+/// by the commands that act as a NIC (client, replay).
+struct LiveRun {
+    std::unique_ptr<link::PcapLive> io;
+    std::unique_ptr<LiveRecording> recording;
+};
+/// Opens both; on failure prints "pxecheck COMMAND: why" and returns the
+/// exit code (kExitEnvironment for the interface, kExitUsage for the recording).
+std::variant<LiveRun, int> open_live_run(std::string_view command, const std::string& iface,
+                                         const std::string& pcap_path, const std::string& report_dir);
 
 struct VerifyOutcome {
     int exit_code = 0;    ///< 0 all sums match, 1 a file differs or is missing, 2 unreadable

@@ -166,22 +166,17 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
         ropt.expect_size = std::filesystem::file_size(o.expect_file, ec);
     }
 
-    auto opened = link::PcapLive::open(o.iface, "arp or udp");
-    if (auto* err = std::get_if<link::OpenError>(&opened)) {
-        fmt::print(stderr, "pxecheck client: {}\n", err->message);
-        return kExitEnvironment;
-    }
-    auto& io = *std::get<std::unique_ptr<link::PcapLive>>(opened);
-    // The evidence bundle's capture is the frames this run recorded.
-    auto recording = LiveRecording::open(o.pcap_path, o.report_dir);
-    if (!recording) return usage_error(recording.error());
-    ropt.pcap = (*recording)->writer();
+    auto live = open_live_run("client", o.iface, o.pcap_path, o.report_dir);
+    if (const int* rc = std::get_if<int>(&live)) return *rc;
+    auto& io = *std::get<LiveRun>(live).io;
+    auto& recording = std::get<LiveRun>(live).recording;
+    ropt.pcap = recording->writer();
 
     install_stop_signals();
     const std::string started = utc_now();
     fmt::print("pxecheck client: NIC {} ({} profile) on {}\n", cfg.mac.to_string(), cfg.profile.name, o.iface);
     auto run = scenario::run_client(io, cfg, ropt);
-    (*recording)->flush();
+    recording->flush();
 
     report::RunInfo info;
     info.tool_version = PXECHECK_VERSION;
@@ -289,7 +284,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
             return kExitUsage;
         }
         if (!o.report_dir.empty()) {
-            const Status st = (*recording)->write_bundle(j, o.iface, {}, {}, PXECHECK_VERSION);
+            const Status st = recording->write_bundle(j, o.iface, {}, {}, PXECHECK_VERSION);
             if (!st) {
                 fmt::print(stderr, "pxecheck client: cannot write the evidence bundle: {}\n", st.error());
                 return kExitUsage;

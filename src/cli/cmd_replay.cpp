@@ -129,15 +129,11 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     ropt.time_limit = Micros(static_cast<std::int64_t>(o.time_limit * 1e6));
     ropt.stop = &stop_requested();
 
-    auto opened = link::PcapLive::open(o.iface, "arp or udp");
-    if (auto* err = std::get_if<link::OpenError>(&opened)) {
-        fmt::print(stderr, "pxecheck replay: {}\n", err->message);
-        return kExitEnvironment;
-    }
-    auto& io = *std::get<std::unique_ptr<link::PcapLive>>(opened);
-    auto recording = LiveRecording::open(o.pcap_path, o.report_dir);
-    if (!recording) return usage_error(recording.error());
-    ropt.pcap = (*recording)->writer();
+    auto live = open_live_run("replay", o.iface, o.pcap_path, o.report_dir);
+    if (const int* rc = std::get_if<int>(&live)) return *rc;
+    auto& io = *std::get<LiveRun>(live).io;
+    auto& recording = std::get<LiveRun>(live).recording;
+    ropt.pcap = recording->writer();
 
     install_stop_signals();
     const std::string started = utc_now();
@@ -146,7 +142,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     fmt::print("  live as NIC {} ({} MAC) on {}, fresh xid\n", cfg.mac.to_string(), mac_mode, o.iface);
     for (const auto& n : src.nic.notes) fmt::print("  note: {}\n", n);
     auto res = scenario::run_replay(io, src, cfg, ropt);
-    (*recording)->flush();
+    recording->flush();
 
     report::RunInfo info;
     info.tool_version = PXECHECK_VERSION;
@@ -186,7 +182,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
             return kExitUsage;
         }
         if (!o.report_dir.empty()) {
-            const Status st = (*recording)->write_bundle(j, o.iface, {}, comparison_note(o.file, res.comparison),
+            const Status st = recording->write_bundle(j, o.iface, {}, comparison_note(o.file, res.comparison),
                                                          PXECHECK_VERSION);
             if (!st) {
                 fmt::print(stderr, "pxecheck replay: cannot write the evidence bundle: {}\n", st.error());

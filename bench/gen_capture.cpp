@@ -1,7 +1,7 @@
 // pxecheck_bench_gen: builds a large capture for bench/analyze_vs_tshark.sh
 // by repeating the real boots of the lab captures as many clients.
 //
-//   pxecheck_bench_gen --frames N [--slots K] [--gap S] -o OUT.pcap TEMPLATE.pcap...
+//   pxecheck_bench_gen --frames N [--slots K] [--gap S] [--unique-files] -o OUT.pcap TEMPLATE.pcap...
 //
 // K slots boot clients side by side; each slot boots one client after the
 // other (the templates in turn, S seconds apart), every client with a new MAC
@@ -10,6 +10,9 @@
 // client address (IP header, ARP, ciaddr/yiaddr, option 50). IPv4 header
 // checksums are recomputed and UDP checksums set to 0 ("none"), which is
 // valid. Frames are written in time order, K boots overlapping, until N.
+// --unique-files changes a byte of every TFTP DATA block per client, so that
+// no two clients fetch the same file (pxecheck then hashes every transfer:
+// its worst case, where a rack booting fetches the same files).
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -113,6 +116,7 @@ struct Instance {
     std::array<std::uint8_t, 6> mac{};
     std::uint32_t ip = 0;
     std::uint32_t xid_salt = 0;
+    std::uint16_t data_salt = 0;  ///< XORed into each TFTP DATA block's last two bytes (0: none)
 };
 
 void replace_mac(std::uint8_t* p, std::size_t n, const Template& t, const Instance& in) {
@@ -149,6 +153,11 @@ Bytes rewrite(const Bytes& src, const Template& t, const Instance& in) {
     const std::size_t at = udp_payload_at(f, &sp, &dp);
     if (!at) return f;
     f[at - 2] = f[at - 1] = 0;  // UDP checksum: none
+    const std::size_t ip_end = kEth + be16(ip + 2);
+    if (in.data_salt && f.size() >= at + 6 && ip_end == f.size() && be16(&f[at]) == 3) {
+        f[f.size() - 2] ^= static_cast<std::uint8_t>(in.data_salt >> 8);
+        f[f.size() - 1] ^= static_cast<std::uint8_t>(in.data_salt);
+    }
     if (!(is_dhcp_port(sp) && is_dhcp_port(dp)) && sp != 4011 && dp != 4011) return f;
     if (f.size() < at + 236) return f;
     std::uint8_t* b = &f[at];
@@ -186,7 +195,8 @@ struct Slot {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: pxecheck_bench_gen --frames N [--slots K] [--gap SECONDS] -o OUT.pcap TEMPLATE.pcap...\n");
+                 "usage: pxecheck_bench_gen --frames N [--slots K] [--gap SECONDS] [--unique-files] -o OUT.pcap "
+                 "TEMPLATE.pcap...\n");
     return 2;
 }
 
@@ -196,6 +206,7 @@ int main(int argc, char** argv) {
     std::size_t want = 0, slots = 32;
     double gap_s = 4;
     std::string out;
+    bool unique_files = false;
     std::vector<std::string> inputs;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -204,6 +215,7 @@ int main(int argc, char** argv) {
         else if (a == "--slots") slots = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--gap") gap_s = std::strtod(value().c_str(), nullptr);
         else if (a == "-o") out = value();
+        else if (a == "--unique-files") unique_files = true;
         else if (!a.empty() && a[0] == '-') return usage();
         else inputs.push_back(a);
     }
@@ -232,6 +244,7 @@ int main(int argc, char** argv) {
         s.inst.mac = {0x02, 0x50, static_cast<std::uint8_t>(clients >> 24), static_cast<std::uint8_t>(clients >> 16),
                       static_cast<std::uint8_t>(clients >> 8), static_cast<std::uint8_t>(clients)};
         s.inst.xid_salt = clients * 2654435761u;
+        if (unique_files) s.inst.data_salt = static_cast<std::uint16_t>(1 + clients % 65535);
     };
     std::vector<Slot> all(slots);
     for (std::size_t i = 0; i < slots; ++i) {

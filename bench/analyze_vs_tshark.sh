@@ -27,7 +27,7 @@ gen=$build/pxecheck_bench_gen
 
 work=${BENCH_DIR:-$(mktemp -d /tmp/pxecheck-bench.XXXXXX)}
 mkdir -p "$work"
-cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -f "$work"/big.pcap "$work"/small.pcap "$work"/*.time "$work"/*.json; }
+cleanup() { [[ ${KEEP:-0} == 1 ]] || rm -f "$work"/big.pcap "$work"/unique.pcap "$work"/small.pcap "$work"/*.time "$work"/*.json; }
 trap cleanup EXIT
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(tshark -v 2>/dev/null | head -1)"
@@ -37,6 +37,9 @@ echo "pxecheck: $("$pxecheck" --version 2>/dev/null || echo "$pxecheck")"
 templates=("$root"/captures/*.pcap)
 "$gen" --frames "$frames" -o "$work/big.pcap" "${templates[@]}"
 "$gen" --frames "$small_frames" -o "$work/small.pcap" "${templates[@]}"
+# The same boots with every client's files made different: no transfer
+# repeats another, so pxecheck hashes every one (its worst case).
+"$gen" --frames "$frames" --unique-files -o "$work/unique.pcap" "${templates[@]}"
 echo "big:   $(du -h "$work/big.pcap" | cut -f1)  small: $(du -h "$work/small.pcap" | cut -f1)"
 
 # tshark 4.0 still knows the BOOTP filter name as an alias; older and newer
@@ -67,16 +70,19 @@ measure() {
 
 read -r t_s t_kb < <(measure tshark "$repeat" tshark -r "$work/big.pcap" -Y "$filter")
 read -r p_s p_kb < <(measure pxecheck "$repeat" "$pxecheck" analyze -q --json /dev/null "$work/big.pcap")
+read -r u_s u_kb < <(measure pxecheck_unique "$repeat" "$pxecheck" analyze -q --json /dev/null "$work/unique.pcap")
 read -r q_s q_kb < <(measure pxecheck_small "$repeat" "$pxecheck" analyze -q --json /dev/null "$work/small.pcap")
 read -r w_s w_kb < <(measure whole_small 1 "$pxecheck" analyze -q --whole-trace --json /dev/null "$work/small.pcap")
-for v in "$t_s" "$p_s" "$q_s" "$w_s"; do [[ -n $v ]] || { echo "bench: a run failed (see above)" >&2; exit 1; }; done
+for v in "$t_s" "$p_s" "$u_s" "$q_s" "$w_s"; do [[ -n $v ]] || { echo "bench: a run failed (see above)" >&2; exit 1; }; done
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 printf '\n%-44s %10s %9s %12s\n' "run" "frames" "wall s" "peak RSS MB"
 printf '%-44s %10s %9s %12s\n' "tshark -r big -Y '$filter'" "$frames" "$t_s" "$(mb "$t_kb")"
 printf '%-44s %10s %9s %12s\n' "pxecheck analyze -q --json /dev/null big" "$frames" "$p_s" "$(mb "$p_kb")"
+printf '%-44s %10s %9s %12s\n' "  same, every client's files different" "$frames" "$u_s" "$(mb "$u_kb")"
 printf '%-44s %10s %9s %12s\n' "pxecheck analyze -q --json /dev/null small" "$small_frames" "$q_s" "$(mb "$q_kb")"
 printf '%-44s %10s %9s %12s\n' "  same, --whole-trace (before streaming)" "$small_frames" "$w_s" "$(mb "$w_kb")"
 echo
 awk -v t="$t_s" -v p="$p_s" 'BEGIN { printf "pxecheck is %.1fx faster than tshark (wall time, fastest of runs; target 10x)\n", t / p }'
+awk -v t="$t_s" -v p="$u_s" 'BEGIN { printf "  %.1fx when no client fetches the same file as another\n", t / p }'
 awk -v b="$p_kb" -v s="$q_kb" 'BEGIN { printf "peak RSS, 4x the frames: %.2fx (1.00 = memory does not grow with the file)\n", b / s }'

@@ -47,6 +47,14 @@ ClientStage frame_stage(const Frame& f) {
     return f.dhcp ? client_stage(*f.dhcp) : ClientStage::LaterStage;
 }
 
+ClientStage own_stage(const Frame& f) {
+    if (!f.dhcp) return ClientStage::LaterStage;
+    // Without option 60 a message is a later stage's; with it, Frame::stage
+    // is its own (only DECLINE and RELEASE without option 60 inherit).
+    if (!f.dhcp->find(wire::opt::kVendorClass)) return ClientStage::LaterStage;
+    return f.stage ? *f.stage : client_stage(*f.dhcp);
+}
+
 const Frame* Trace::frame_by_number(std::size_t number) const {
     // Frames are kept in increasing number order.
     auto it = std::lower_bound(frames.begin(), frames.end(), number,

@@ -190,9 +190,9 @@ Side port_side(const Frame& f) {
     return Side::Unknown;  // 67 <-> 67 is a relay leg and goes both ways
 }
 
-Blame client_blame(const DhcpMessage& m) {
+Blame client_blame(const Frame& f) {
     // A later boot stage runs what the master served (see Context::sender_blame).
-    return analyze::client_stage(m) == ClientStage::LaterStage ? Blame::Config : Blame::Nic;
+    return analyze::own_stage(f) == ClientStage::LaterStage ? Blame::Config : Blame::Nic;
 }
 
 /// Blame for a client message, by its exchange: DECLINE and RELEASE must
@@ -201,13 +201,13 @@ Blame client_blame(const DhcpMessage& m) {
 Blame client_blame(const Context& ctx, std::size_t index) {
     const Frame& self = ctx.frame(index);
     const auto& m = *self.dhcp;
-    if (analyze::client_stage(m) != ClientStage::LaterStage) return Blame::Nic;
+    if (analyze::own_stage(self) != ClientStage::LaterStage) return Blame::Nic;
     if (!is_type(m, DhcpMessageType::Decline) && !is_type(m, DhcpMessageType::Release)) return Blame::Config;
     for (std::size_t i = index; i-- > 0;) {
         const Frame& f = ctx.frame(i);
         if (self.time_ns - f.time_ns > kLookBack) break;
         if (!f.dhcp || f.dhcp->op != 1 || f.dhcp->xid != m.xid || f.dhcp->chaddr != m.chaddr) continue;
-        if (f.dhcp->find(wire::opt::kVendorClass)) return client_blame(*f.dhcp);
+        if (f.dhcp->find(wire::opt::kVendorClass)) return client_blame(f);
     }
     return Blame::Config;
 }
@@ -1436,7 +1436,7 @@ void msg_012(const Context& ctx, Sink& sink) {
             const auto& x = *a.dhcp;
             const auto& y = *b.dhcp;
             if (x.message_type() != y.message_type()) return false;
-            if (analyze::client_stage(x) != analyze::client_stage(y)) return false;
+            if (analyze::own_stage(a) != analyze::own_stage(b)) return false;
             return is_type(x, DhcpMessageType::Discover) || x.xid == y.xid;
         };
         for (std::size_t idx : s.dhcp_frames) {

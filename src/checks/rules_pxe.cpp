@@ -1032,7 +1032,7 @@ static void pxe_027(const Context& ctx, Sink& sink) {
             if (!req) continue;
             const auto& m = *f.dhcp;
             const std::string file = named_file(m);
-            const auto stage = analyze::client_stage(*req->dhcp);
+            const auto stage = analyze::own_stage(*req);
             if (stage == analyze::ClientStage::HttpBoot) {
                 if (file.empty()) continue;
                 std::vector<std::string> problems;

@@ -42,6 +42,8 @@ public:
 
 private:
     void before_value();
+    /// \p n more bytes at the end of the text, to be written in place.
+    char* grow(std::size_t n);
     void open(char bracket);
     void close(char bracket);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstring>
 
 #include "json_parts.hpp"
 #include "pxecheck/checks/catalogue.hpp"
@@ -250,16 +252,27 @@ PrettyWriter::PrettyWriter(std::string& out, int indent) : out_(out), base_(inde
     append_indent(out_, base_);
 }
 
+char* PrettyWriter::grow(std::size_t n) {
+    const std::size_t old = out_.size();
+    out_.resize(old + n);
+    return out_.data() + old;
+}
+
 void PrettyWriter::before_value() {
     if (after_key_) {
         after_key_ = false;
         return;
     }
     if (levels_.empty()) return;
+    // ",\n" or "\n", then the indent, in one piece: a report is mostly this.
     Level& l = levels_.back();
-    out_.append(l.empty ? "\n" : ",\n");
+    const bool comma = !l.empty;
     l.empty = false;
-    append_indent(out_, base_ + 2 * static_cast<int>(levels_.size()));
+    const auto indent = static_cast<std::size_t>(base_ + 2 * static_cast<int>(levels_.size()));
+    char* p = grow(std::size_t{comma} + 1 + indent);
+    if (comma) *p++ = ',';
+    *p++ = '\n';
+    std::memset(p, ' ', indent);
 }
 
 void PrettyWriter::open(char bracket) {
@@ -283,16 +296,42 @@ void PrettyWriter::end_object() { close('}'); }
 void PrettyWriter::begin_array() { open('['); }
 void PrettyWriter::end_array() { close(']'); }
 
+namespace {
+/// Printable ASCII with nothing to escape: copied as it is.
+bool plain(std::string_view s) {
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    }
+    return true;
+}
+}  // namespace
+
 void PrettyWriter::key(std::string_view k) {
     before_value();
-    append_string(out_, k);
-    out_.append(": ");
+    if (plain(k)) {
+        char* p = grow(k.size() + 4);
+        *p++ = '"';
+        std::memcpy(p, k.data(), k.size());
+        p += k.size();
+        std::memcpy(p, "\": ", 3);
+    } else {
+        append_string(out_, k);
+        out_.append(": ");
+    }
     after_key_ = true;
 }
 
 void PrettyWriter::string(std::string_view v) {
     before_value();
-    append_string(out_, v);
+    if (plain(v)) {
+        char* p = grow(v.size() + 2);
+        *p++ = '"';
+        std::memcpy(p, v.data(), v.size());
+        p[v.size()] = '"';
+    } else {
+        append_string(out_, v);
+    }
 }
 
 void PrettyWriter::string_or_null(std::string_view v) {
@@ -317,7 +356,14 @@ void PrettyWriter::null() {
 
 void PrettyWriter::real(double v) {
     before_value();
-    out_.append(json(v).dump());
+    // What nlohmann's dump() writes for a double, without building a json.
+    if (!std::isfinite(v)) {
+        out_.append("null");
+        return;
+    }
+    char buf[64];
+    const char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 }  // namespace detail

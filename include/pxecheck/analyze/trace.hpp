@@ -156,6 +156,9 @@ ClientStage client_stage(const wire::DhcpMessage& msg);
 /// Stage of a client frame as the TraceBuilder settled it (Frame::stage),
 /// falling back to client_stage() of its DHCP message.
 ClientStage frame_stage(const Frame& f);
+/// client_stage() of the frame's own DHCP message (no inheritance for
+/// DECLINE and RELEASE), from what the TraceBuilder worked out already.
+ClientStage own_stage(const Frame& f);
 
 /// Streaming analysis (TraceBuilder::stream): when a session counts as
 /// complete and leaves the builder.

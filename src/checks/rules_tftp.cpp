@@ -10,7 +10,7 @@
 #include <initializer_list>
 #include <map>
 #include <set>
-#include <unordered_map>
+#include <limits>
 
 #include "context.hpp"
 #include "tftp_common.hpp"
@@ -23,16 +23,45 @@ using namespace tftp;
 using wire::TftpOpcode;
 
 /// What every TFTP rule reads, computed once.
+/// A DATA block that extended the stream (first copy, in order).
+struct Block {
+    std::uint16_t block = 0;
+    std::uint32_t size = 0;
+    std::size_t frame = 0;
+    std::int64_t time = 0;
+};
+
+/// The file's blocks in stream order: the first DATA, then every DATA that
+/// steps the block number by one (65535 wraps to 0, or to 1: TFTP-026).
+/// Repeats and out-of-order blocks are left out.
+std::vector<Block> stream_blocks(const TftpTransfer& t) {
+    std::vector<Block> out;
+    for (const auto& e : t.events) {
+        if (!is_data(t, e)) continue;
+        if (!out.empty()) {
+            const auto high = out.back().block;
+            const bool next = block_delta(e.block, high) == 1 || (high == 0xffff && e.block == 1);
+            if (!next) continue;
+        }
+        out.push_back(Block{e.block, e.size, e.frame, e.time_ns});
+    }
+    return out;
+}
+
 struct Tx {
     const Context& ctx;
     const analyze::Trace& tr;
     std::vector<Search> searches;
     /// Frame number of every request copy (RRQ/WRQ) -> transfer index.
     std::map<std::size_t, std::size_t> request_frames;
+    /// stream_blocks() of each transfer, worked out once for the rules that read it.
+    std::vector<std::vector<Block>> streams;
 
     explicit Tx(const Context& c) : ctx(c), tr(c.trace), searches(config_searches(c.trace)) {
+        streams.reserve(tr.transfers.size());
         for (std::size_t ti = 0; ti < tr.transfers.size(); ++ti) {
             const auto& tt = tr.transfers[ti];
+            streams.push_back(stream_blocks(tt));
             request_frames[tt.request_frame] = ti;
             for (const auto& e : tt.events)
                 if (e.from_client && (is(e, TftpOpcode::Rrq) || is(e, TftpOpcode::Wrq))) request_frames[e.frame] = ti;
@@ -65,31 +94,6 @@ const Anomaly* anomaly_of(const analyze::Frame& f, std::initializer_list<std::st
     for (const auto& a : f.anomalies)
         if (std::find(ids.begin(), ids.end(), a.id) != ids.end()) return &a;
     return nullptr;
-}
-
-/// A DATA block that extended the stream (first copy, in order).
-struct Block {
-    std::uint16_t block = 0;
-    std::uint32_t size = 0;
-    std::size_t frame = 0;
-    std::int64_t time = 0;
-};
-
-/// The file's blocks in stream order: the first DATA, then every DATA that
-/// steps the block number by one (65535 wraps to 0, or to 1: TFTP-026).
-/// Repeats and out-of-order blocks are left out.
-std::vector<Block> stream_blocks(const TftpTransfer& t) {
-    std::vector<Block> out;
-    for (const auto& e : t.events) {
-        if (!is_data(t, e)) continue;
-        if (!out.empty()) {
-            const auto high = out.back().block;
-            const bool next = block_delta(e.block, high) == 1 || (high == 0xffff && e.block == 1);
-            if (!next) continue;
-        }
-        out.push_back(Block{e.block, e.size, e.frame, e.time_ns});
-    }
-    return out;
 }
 
 // --- requests --------------------------------------------------------------
@@ -326,7 +330,7 @@ void tftp_006(const Tx& x, Sink& sink) {
 void tftp_007(const Tx& x, Sink& sink) {
     for (std::size_t ti = 0; ti < x.tr.transfers.size(); ++ti) {
         const auto& t = x.t(ti);
-        const auto blocks = stream_blocks(t);
+        const auto& blocks = x.streams[ti];
         if (blocks.empty()) continue;
         const std::string bs = std::to_string(t.blksize) + (t.oack && find_option(*t.oack, "blksize")
                                                                 ? " (negotiated)"
@@ -390,15 +394,16 @@ void tftp_008(const Tx& x, Sink& sink) {
             }
             if (!is_ack(t, e)) continue;
             std::string p;
-            const std::string ack = "ACK " + std::to_string(e.block);
+            // Built only for a problem: nearly every ACK of a capture is fine.
+            auto ack = [&] { return "ACK " + std::to_string(e.block); };
             if (!any) {
-                if (!t.write && oack && e.block != 0) p = ack + " answered the OACK (ACK 0 accepts it)";
-                else if (!t.write && !oack) p = ack + " came before any DATA, with no OACK to accept";
-                else if (t.write && e.block != 0) p = ack + " answered the WRQ (ACK 0 accepts it)";
+                if (!t.write && oack && e.block != 0) p = ack() + " answered the OACK (ACK 0 accepts it)";
+                else if (!t.write && !oack) p = ack() + " came before any DATA, with no OACK to accept";
+                else if (t.write && e.block != 0) p = ack() + " answered the WRQ (ACK 0 accepts it)";
             } else if (e.block == 0 && !wrapped && !oack && !t.write) {
                 p = "ACK 0 after DATA " + std::to_string(high) + " acknowledges no block (no OACK was sent)";
             } else if (block_delta(e.block, high) > 0) {
-                p = ack + " acknowledges a block never sent (highest DATA " + std::to_string(high) + ")";
+                p = ack() + " acknowledges a block never sent (highest DATA " + std::to_string(high) + ")";
             }
             if (p.empty()) continue;
             if (problem.empty()) problem = p;
@@ -432,7 +437,10 @@ void tftp_009(const Tx& x, Sink& sink) {
             std::size_t frame;
         };
         std::optional<Stale> stale;
-        std::unordered_map<std::uint16_t, std::int64_t> sent;
+        // Time of each block's latest copy, by block number (a node per
+        // DATA in a hash map cost more than the rest of the rule).
+        constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+        std::vector<std::int64_t> sent;
         std::size_t count = 0;
         bool quick = false;
         std::string first;
@@ -448,10 +456,11 @@ void tftp_009(const Tx& x, Sink& sink) {
                 continue;
             }
             if (!is_data(t, e)) continue;
-            auto it = sent.find(e.block);
-            if (it != sent.end() && stale && static_cast<std::uint16_t>(stale->block + 1) == e.block &&
+            if (e.block >= sent.size()) sent.resize(std::size_t{e.block} + 1, kNever);
+            const std::int64_t previous = sent[e.block];
+            if (previous != kNever && stale && static_cast<std::uint16_t>(stale->block + 1) == e.block &&
                 e.time_ns - stale->time <= kTriggered) {
-                const std::int64_t since_prev = e.time_ns - it->second;
+                const std::int64_t since_prev = e.time_ns - previous;
                 if (since_prev < kNoTimer) quick = true;
                 if (count++ == 0)
                     first = "DATA " + std::to_string(e.block) + " was resent " + duration(e.time_ns - stale->time) +
@@ -927,7 +936,7 @@ void tftp_025(const Tx& x, Sink& sink) {
     for (std::size_t ti = 0; ti < x.tr.transfers.size(); ++ti) {
         const auto& t = x.t(ti);
         if (!t.complete) continue;
-        const auto blocks = stream_blocks(t);
+        const auto& blocks = x.streams[ti];
         if (blocks.empty()) continue;
         const auto& fin = blocks.back();
         // Copies of the final block and whether an ACK followed each.
@@ -964,7 +973,7 @@ void tftp_025(const Tx& x, Sink& sink) {
 void tftp_026(const Tx& x, Sink& sink) {
     for (std::size_t ti = 0; ti < x.tr.transfers.size(); ++ti) {
         const auto& t = x.t(ti);
-        const auto blocks = stream_blocks(t);
+        const auto& blocks = x.streams[ti];
         std::uint64_t octets = 0;
         for (std::size_t i = 1; i < blocks.size(); ++i) {
             octets += blocks[i - 1].size;

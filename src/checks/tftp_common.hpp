@@ -54,11 +54,19 @@ inline std::optional<std::uint64_t> decimal(std::string_view s) {
     return v;
 }
 
+/// a == b, ASCII letters in any case (as lower() folds them).
+inline bool same_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (fold(a[i]) != fold(b[i])) return false;
+    return true;
+}
+
 /// Case-insensitive option lookup (RFC 2347 names are case-insensitive).
 inline const wire::TftpOption* find_option(const std::vector<wire::TftpOption>& opts, std::string_view name) {
-    const std::string want = lower(name);
     for (const auto& o : opts)
-        if (lower(o.name) == want) return &o;
+        if (same_ignoring_case(o.name, name)) return &o;
     return nullptr;
 }
 

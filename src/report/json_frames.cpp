@@ -213,7 +213,7 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
         else w.null();
         w.key("direction"), w.string(direction_name(f.direction));
         w.key("dst"), w.string(dst);
-        w.key("hex"), w.string(to_hex(f.raw));
+        w.key("hex"), w.hex_string(f.raw);
         w.key("label"), w.string(label_of(f));
         w.key("last_number"), w.unsigned_number(f.number);
         w.key("length"), w.unsigned_number(f.original_length);

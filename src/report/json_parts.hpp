@@ -37,6 +37,8 @@ public:
     void null();
     /// nlohmann's own text for a double.
     void real(double v);
+    /// \p bytes as a string of lower-case hex digits (as to_hex()).
+    void hex_string(ByteView bytes);
     /// A string, or null when \p v is empty.
     void string_or_null(std::string_view v);
 

@@ -297,10 +297,24 @@ void PrettyWriter::begin_array() { open('['); }
 void PrettyWriter::end_array() { close(']'); }
 
 namespace {
-/// Printable ASCII with nothing to escape: copied as it is.
+/// Printable ASCII with nothing to escape: copied as it is. Eight bytes at
+/// a time (findings' details and titles are long): a byte below 0x20, of
+/// 0x7f or above, '"' or '\\' anywhere sets a high bit in `bad`.
 bool plain(std::string_view s) {
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+    auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        const std::uint64_t bad = (x & kHigh)                         // 0x80 and above
+                                  | ((x - kOnes * 0x20) & ~x & kHigh)  // below 0x20
+                                  | has_zero(x ^ (kOnes * 0x7f))       // DEL
+                                  | has_zero(x ^ (kOnes * '"')) | has_zero(x ^ (kOnes * '\\'));
+        if (bad) return false;
+    }
+    for (; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
     }
     return true;
@@ -332,6 +346,18 @@ void PrettyWriter::string(std::string_view v) {
     } else {
         append_string(out_, v);
     }
+}
+
+void PrettyWriter::hex_string(ByteView bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    before_value();
+    char* p = grow(bytes.size() * 2 + 2);
+    *p++ = '"';
+    for (const std::uint8_t b : bytes) {
+        *p++ = kDigits[b >> 4];
+        *p++ = kDigits[b & 0x0f];
+    }
+    *p = '"';
 }
 
 void PrettyWriter::string_or_null(std::string_view v) {

@@ -104,4 +104,41 @@ TEST(JsonText, StreamingReportIsWhatDumpWrites) {
         EXPECT_NE(tftp_list[i].at("file").get<std::string>().find("\xef\xbf\xbd"), std::string::npos) << i;
 }
 
+TEST(JsonText, EverySpecialByteAtEveryPlaceOfALongString) {
+    // Strings are checked eight bytes at a time for anything to escape:
+    // each such byte, at each place of a 19-byte name (two whole words and
+    // a tail), must come out as dump(2) writes it.
+    report::StreamingAnalysis::Options opt;
+    opt.background = false;
+    report::StreamingAnalysis sa(opt);
+    analyze::TraceBuilder builder("synthetic.pcap");
+    builder.stream(sa.sink());
+    wire::TftpPacket rrq;
+    rrq.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Rrq);
+    rrq.mode = "octet";
+    std::int64_t t = 1'700'000'000'000'000'000;
+    std::uint16_t port = 3000;
+    std::size_t names = 0;
+    for (const char special : {'\x01', '\x1f', '"', '\\', '\x7f', '\x80', '\xff', ' ', '~'}) {
+        for (std::size_t at = 0; at < 19; ++at) {
+            link::UdpEndpoint client = kClient;
+            client.port = port++;
+            wire::TftpPacket r = rrq;
+            r.filename = std::string(19, 'a');
+            r.filename[at] = special;
+            builder.add(t += 1'000'000, link::build_udp_frame(client, kServer69, tftp(r)));
+            ++names;
+        }
+    }
+    report::RunInfo run;
+    run.command = "analyze";
+    run.source = "synthetic.pcap";
+    auto a = sa.finish(run, std::move(builder).finish());
+    const std::string text = report_text(sa, a);
+    const json parsed = json::parse(text);
+    EXPECT_EQ(text, parsed.dump(2, ' ', false, json::error_handler_t::replace));
+    ASSERT_EQ(parsed.at("sessions").size(), 1u);
+    EXPECT_EQ(parsed.at("sessions")[0].at("tftp").size(), names);
+}
+
 }  // namespace

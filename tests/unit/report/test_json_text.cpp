@@ -38,12 +38,29 @@ std::string report_text(report::StreamingAnalysis& sa, const report::Analysis& a
     return text;
 }
 
+/// A synthetic capture streamed into a StreamingAnalysis on this thread;
+/// text() is the JSON report it writes.
+struct SyntheticRun {
+    static report::StreamingAnalysis::Options options() {
+        report::StreamingAnalysis::Options opt;
+        opt.background = false;
+        return opt;
+    }
+    report::StreamingAnalysis sa{options()};
+    analyze::TraceBuilder builder{"synthetic.pcap"};
+    SyntheticRun() { builder.stream(sa.sink()); }
+    std::string text() {
+        report::RunInfo run;
+        run.command = "analyze";
+        run.source = "synthetic.pcap";
+        auto a = sa.finish(run, std::move(builder).finish());
+        return report_text(sa, a);
+    }
+};
+
 TEST(JsonText, StreamingReportIsWhatDumpWrites) {
-    report::StreamingAnalysis::Options opt;
-    opt.background = false;
-    report::StreamingAnalysis sa(opt);
-    analyze::TraceBuilder builder("synthetic.pcap");
-    builder.stream(sa.sink());
+    SyntheticRun run;
+    auto& builder = run.builder;
 
     // A file name and an error message with quotes, backslashes, control
     // characters, DEL and bytes that are not UTF-8.
@@ -80,16 +97,12 @@ TEST(JsonText, StreamingReportIsWhatDumpWrites) {
              {2074, "past\xf4\x90\x80\x80max"}}) {
         link::UdpEndpoint client = kClient;
         client.port = port;
-        wire::TftpPacket r = rrq;
-        r.filename = name;
-        builder.add(t += 1'000'000, link::build_udp_frame(client, kServer69, tftp(r)));
+        wire::TftpPacket request = rrq;
+        request.filename = name;
+        builder.add(t += 1'000'000, link::build_udp_frame(client, kServer69, tftp(request)));
     }
 
-    report::RunInfo run;
-    run.command = "analyze";
-    run.source = "synthetic.pcap";
-    auto a = sa.finish(run, std::move(builder).finish());
-    const std::string text = report_text(sa, a);
+    const std::string text = run.text();
     const json parsed = json::parse(text);
     ASSERT_EQ(parsed.at("sessions").size(), 1u);
     EXPECT_FALSE(parsed.at("findings").empty());
@@ -108,11 +121,7 @@ TEST(JsonText, EverySpecialByteAtEveryPlaceOfALongString) {
     // Strings are checked eight bytes at a time for anything to escape:
     // each such byte, at each place of a 19-byte name (two whole words and
     // a tail), must come out as dump(2) writes it.
-    report::StreamingAnalysis::Options opt;
-    opt.background = false;
-    report::StreamingAnalysis sa(opt);
-    analyze::TraceBuilder builder("synthetic.pcap");
-    builder.stream(sa.sink());
+    SyntheticRun r;
     wire::TftpPacket rrq;
     rrq.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Rrq);
     rrq.mode = "octet";
@@ -123,18 +132,14 @@ TEST(JsonText, EverySpecialByteAtEveryPlaceOfALongString) {
         for (std::size_t at = 0; at < 19; ++at) {
             link::UdpEndpoint client = kClient;
             client.port = port++;
-            wire::TftpPacket r = rrq;
-            r.filename = std::string(19, 'a');
-            r.filename[at] = special;
-            builder.add(t += 1'000'000, link::build_udp_frame(client, kServer69, tftp(r)));
+            wire::TftpPacket request = rrq;
+            request.filename = std::string(19, 'a');
+            request.filename[at] = special;
+            r.builder.add(t += 1'000'000, link::build_udp_frame(client, kServer69, tftp(request)));
             ++names;
         }
     }
-    report::RunInfo run;
-    run.command = "analyze";
-    run.source = "synthetic.pcap";
-    auto a = sa.finish(run, std::move(builder).finish());
-    const std::string text = report_text(sa, a);
+    const std::string text = r.text();
     const json parsed = json::parse(text);
     EXPECT_EQ(text, parsed.dump(2, ' ', false, json::error_handler_t::replace));
     ASSERT_EQ(parsed.at("sessions").size(), 1u);

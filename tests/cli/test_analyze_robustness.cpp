@@ -310,3 +310,22 @@ TEST_F(Robustness, GarbageOnTheBootPorts) {
         EXPECT_TRUE(exited_with(decoded, {0, 1, 2}));
     }
 }
+
+TEST_F(Robustness, CaptureFromAPipeIsReadOnceAndHasNoFileHash) {
+    // A pipe can be read only once: libpcap reads the frames and nothing
+    // else may take bytes from it, so the report names no source.sha256.
+    // The same capture as a file is hashed (sha256sum agrees).
+    const std::string capture = source_path("captures/ipxe-bios-isc-dhcpd-tftpd-hpa.pcap");
+    const auto piped = pxecheck::testing::run_shell("cat " + q(capture) + " | '" + std::string(PXECHECK_BINARY) +
+                                                    "' analyze -q --json - /dev/stdin");
+    const auto file = run_pxecheck("analyze -q --json - " + q(capture));
+    ASSERT_TRUE(piped.exit_code == 0 || piped.exit_code == 1) << piped.out;
+    ASSERT_TRUE(file.exit_code == 0 || file.exit_code == 1) << file.out;
+    const json p = json::parse(piped.out), f = json::parse(file.out);
+    EXPECT_TRUE(p.at("source").at("sha256").is_null());
+    EXPECT_EQ(p.at("source").at("frames"), f.at("source").at("frames"));
+    EXPECT_EQ(p.at("sessions"), f.at("sessions"));
+    const auto sum = pxecheck::testing::run_shell("sha256sum " + q(capture));
+    ASSERT_EQ(sum.exit_code, 0);
+    EXPECT_EQ(f.at("source").at("sha256").get<std::string>(), sum.out.substr(0, 64));
+}

@@ -16,7 +16,8 @@ namespace {
 constexpr int kBuffers = 6;
 }  // namespace
 
-std::unique_ptr<FileTee> FileTee::open(const std::string& path, Observer observer) {
+std::unique_ptr<FileTee> FileTee::open(const std::string& path, Observer observer, std::size_t block) {
+    if (block == 0) return nullptr;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return nullptr;
     struct stat st {};
@@ -25,13 +26,13 @@ std::unique_ptr<FileTee> FileTee::open(const std::string& path, Observer observe
         return nullptr;
     }
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    return std::unique_ptr<FileTee>(new FileTee(fd, std::move(observer)));
+    return std::unique_ptr<FileTee>(new FileTee(fd, std::move(observer), block));
 }
 
-FileTee::FileTee(int fd, Observer observer) : fd_(fd), observer_(std::move(observer)) {
+FileTee::FileTee(int fd, Observer observer, std::size_t block) : fd_(fd), block_(block), observer_(std::move(observer)) {
     for (int i = 0; i < kBuffers; ++i) {
         buffers_.push_back(std::make_unique<Buffer>());
-        buffers_.back()->bytes.resize(kBlock);
+        buffers_.back()->bytes.resize(block_);
         free_.push_back(buffers_.back().get());
     }
     if (observer_) thread_ = std::thread([this] { observe(); });
@@ -51,8 +52,8 @@ bool FileTee::fill(Buffer& b, std::uint64_t offset) {
     // A whole block unless the file ends first (pread may return less). An
     // error after some bytes: those bytes now, the error at the next call.
     std::size_t n = 0;
-    while (n < kBlock) {
-        const ssize_t got = ::pread(fd_, b.bytes.data() + n, kBlock - n, static_cast<off_t>(offset + n));
+    while (n < block_) {
+        const ssize_t got = ::pread(fd_, b.bytes.data() + n, block_ - n, static_cast<off_t>(offset + n));
         if (got < 0 && errno == EINTR) continue;
         if (got < 0 && n == 0) {
             std::lock_guard lock(mutex_);

@@ -142,7 +142,8 @@ struct PcapReader::Impl {
     }
 };
 
-Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, FileTee::Observer observer) {
+Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, FileTee::Observer observer,
+                                                     std::size_t read_block) {
     // libpcap reports a missing file and a non-capture file in the same
     // errbuf; sort out the plain file-system problems first so the message
     // says which one it was.
@@ -166,7 +167,7 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open(const std::string& path, Fi
     reader->impl_->pcap = p;
     reader->impl_->path = path;
     auto& impl = *reader->impl_;
-    impl.tee = FileTee::open(path, std::move(observer));
+    impl.tee = FileTee::open(path, std::move(observer), read_block);
     if (impl.tee) {
         impl.blocks = BlockReader::open(*impl.tee, static_cast<std::uint32_t>(std::max(pcap_snapshot(p), 0)));
         if (!impl.blocks) impl.tee->release();  // pcapng: libpcap reads the frames

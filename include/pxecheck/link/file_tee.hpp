@@ -35,7 +35,10 @@ public:
 
     /// Opens \p path; nullptr when it cannot be opened or is not a regular
     /// file (a pipe can be read only once: its reader reads it).
-    static std::unique_ptr<FileTee> open(const std::string& path, Observer observer = {});
+    /// \p block: the size of each read (tests and the fuzzer use tiny ones,
+    /// so that records cross many block boundaries).
+    static std::unique_ptr<FileTee> open(const std::string& path, Observer observer = {},
+                                         std::size_t block = kBlock);
     /// Stops the observer after the block it is on; call wait_observed()
     /// first for it to see the whole file.
     ~FileTee();
@@ -63,7 +66,7 @@ private:
         int users = 0;  ///< the consumer and the observer while they hold it
     };
 
-    FileTee(int fd, Observer observer);
+    FileTee(int fd, Observer observer, std::size_t block);
     /// Reads the block at \p offset into \p b; false at the end of the file
     /// or on a read error (recorded). Called without the lock.
     bool fill(Buffer& b, std::uint64_t offset);
@@ -71,6 +74,7 @@ private:
     void drop(Buffer* b);  ///< one user is done with \p b; with the lock held
 
     int fd_;
+    std::size_t block_;
     Observer observer_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;

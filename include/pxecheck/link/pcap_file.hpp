@@ -40,8 +40,9 @@ public:
     /// A regular file is read once (FileTee): \p observer, when given, sees
     /// every byte of it, in order, on a thread of its own, whatever libpcap
     /// and the reader make of its records.
-    static Result<std::unique_ptr<PcapReader>> open(const std::string& path,
-                                                    FileTee::Observer observer = {});
+    /// \p read_block: the size of each read of the file (FileTee::open).
+    static Result<std::unique_ptr<PcapReader>> open(const std::string& path, FileTee::Observer observer = {},
+                                                    std::size_t read_block = FileTee::kBlock);
     ~PcapReader();
     PcapReader(const PcapReader&) = delete;
     PcapReader& operator=(const PcapReader&) = delete;

@@ -18,9 +18,9 @@ struct Seen {
     bool error = false;
 };
 
-Seen via_reader(const std::string& path) {
+Seen via_reader(const std::string& path, std::size_t read_block = pxecheck::link::FileTee::kBlock) {
     Seen s;
-    auto r = PcapReader::open(path);
+    auto r = PcapReader::open(path, {}, read_block);
     EXPECT_TRUE(r) << r.error();
     if (!r) return s;
     while (auto v = (*r)->next_view()) {
@@ -47,11 +47,12 @@ Seen via_libpcap(const std::string& path) {
     return s;
 }
 
-void expect_same_as_libpcap(const std::string& path) {
-    const Seen ours = via_reader(path), theirs = via_libpcap(path);
-    EXPECT_EQ(ours.error, theirs.error) << path;
-    ASSERT_EQ(ours.frames.size(), theirs.frames.size()) << path;
-    for (std::size_t i = 0; i < ours.frames.size(); ++i) EXPECT_EQ(ours.frames[i], theirs.frames[i]) << path << " frame " << i + 1;
+void expect_same_as_libpcap(const std::string& path, std::size_t read_block = pxecheck::link::FileTee::kBlock) {
+    const Seen ours = via_reader(path, read_block), theirs = via_libpcap(path);
+    EXPECT_EQ(ours.error, theirs.error) << path << ", reads of " << read_block;
+    ASSERT_EQ(ours.frames.size(), theirs.frames.size()) << path << ", reads of " << read_block;
+    for (std::size_t i = 0; i < ours.frames.size(); ++i)
+        EXPECT_EQ(ours.frames[i], theirs.frames[i]) << path << " frame " << i + 1 << ", reads of " << read_block;
 }
 
 /// A classic pcap written big-endian (byte-swapped on this host),
@@ -83,6 +84,16 @@ TEST(PcapReaderBlocks, SameFramesAsLibpcapOnEveryCapture) {
     for (const auto& name : public_captures()) expect_same_as_libpcap(capture_path(name));
     for (const auto& e : std::filesystem::directory_iterator(std::string(PXECHECK_SOURCE_DIR) + "/captures"))
         if (e.path().extension() == ".pcap") expect_same_as_libpcap(e.path().string());
+}
+
+TEST(PcapReaderBlocks, SameFramesWhenRecordsCrossManyReads) {
+    // Reads of a byte, of 7, of 64 and of 1500: file and record headers and
+    // frames cut at every place, a record gathered from many reads.
+    for (const std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{1500}}) {
+        for (const auto& name : public_captures()) expect_same_as_libpcap(capture_path(name), block);
+        for (const auto& e : std::filesystem::directory_iterator(std::string(PXECHECK_SOURCE_DIR) + "/captures"))
+            if (e.path().extension() == ".pcap") expect_same_as_libpcap(e.path().string(), block);
+    }
 }
 
 TEST(PcapReaderBlocks, SwappedMicrosecondFile) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "pxecheck/link/file_tee.hpp"
 
@@ -131,6 +132,13 @@ private:
 
 }  // namespace
 
+std::int64_t saturated_ns(std::int64_t sec, std::int64_t nsec) {
+    std::int64_t ns = 0;
+    if (__builtin_mul_overflow(sec, kNsPerSec, &ns) || __builtin_add_overflow(ns, nsec, &ns))
+        return sec < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    return ns;
+}
+
 struct PcapReader::Impl {
     pcap_t* pcap = nullptr;
     std::string path;
@@ -222,8 +230,7 @@ std::optional<FrameView> PcapReader::next_view() {
     if (rc == 1) {
         FrameView f;
         f.number = ++count_;
-        f.timestamp_ns = static_cast<std::int64_t>(hdr->ts.tv_sec) * kNsPerSec +
-                         static_cast<std::int64_t>(hdr->ts.tv_usec);
+        f.timestamp_ns = saturated_ns(hdr->ts.tv_sec, hdr->ts.tv_usec);
         f.original_length = hdr->len;
         f.data = ByteView(data, hdr->caplen);
         return f;

@@ -29,7 +29,7 @@ bool libpcap_frames(const std::string& path, std::vector<Record>& out, bool& err
     const u_char* d = nullptr;
     int rc;
     while ((rc = pcap_next_ex(p, &h, &d)) == 1)
-        out.emplace_back(std::int64_t{h->ts.tv_sec} * 1'000'000'000 + h->ts.tv_usec, h->len,
+        out.emplace_back(pxecheck::link::saturated_ns(h->ts.tv_sec, h->ts.tv_usec), h->len,
                          std::vector<std::uint8_t>(d, d + h->caplen));
     error = rc == PCAP_ERROR;
     pcap_close(p);

@@ -31,6 +31,11 @@ struct FrameView {
     ByteView data;
 };
 
+/// \p sec seconds and \p nsec nanoseconds as nanoseconds, saturated at the
+/// ends of int64 rather than overflowing: a file may carry any time (pcapng
+/// stores 64-bit counts in units it chooses, which libpcap turns into seconds).
+std::int64_t saturated_ns(std::int64_t sec, std::int64_t nsec);
+
 class PcapReader {
 public:
     /// Opens \p path; the error names the file and what libpcap said:

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "link_test_util.hpp"
 
 using namespace linktest;
@@ -181,4 +183,36 @@ TEST(PcapWriter, UnwritablePathNamesTheFile) {
     const auto w = PcapWriter::create(path);
     ASSERT_FALSE(w);
     EXPECT_TRUE(contains(w.error(), path + ": cannot create")) << w.error();
+}
+
+TEST(PcapReader, TimesPastTheInt64RangeSaturate) {
+    EXPECT_EQ(pxecheck::link::saturated_ns(1'700'000'000, 5), 1'700'000'000'000'000'005);
+    EXPECT_EQ(pxecheck::link::saturated_ns(-2, 0), -2'000'000'000);
+    EXPECT_EQ(pxecheck::link::saturated_ns(18'159'990'073'541, 0), std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(pxecheck::link::saturated_ns(-18'159'990'073'541, 0), std::numeric_limits<std::int64_t>::min());
+    EXPECT_EQ(pxecheck::link::saturated_ns(9'223'372'036, 854'775'808), std::numeric_limits<std::int64_t>::max());
+
+    // A pcapng packet stamped 2^64 - 16 microseconds after 1970 (libpcap makes
+    // that 1.8e13 s): the frame is read, its time pinned to the largest one.
+    Bytes f;
+    auto u32 = [&](std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) f.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    };
+    u32(0x0A0D0D0A), u32(28), u32(0x1A2B3C4D), u32(1), u32(0xffffffff), u32(0xffffffff), u32(28);  // SHB
+    u32(1), u32(20), u32(1), u32(65535), u32(20);                                                  // IDB, Ethernet
+    const Bytes frame = build_udp_frame(kClient, kServer, text_bytes("late"));
+    const auto padded = static_cast<std::uint32_t>((frame.size() + 3) / 4 * 4);
+    u32(6), u32(32 + padded), u32(0), u32(0xffffffff), u32(0xfffffff0);                            // EPB
+    u32(static_cast<std::uint32_t>(frame.size())), u32(static_cast<std::uint32_t>(frame.size()));
+    f.insert(f.end(), frame.begin(), frame.end());
+    f.resize(f.size() + (padded - frame.size()), 0);
+    u32(32 + padded);
+    const TempPath path("late.pcapng");
+    write_file(path.str(), f);
+    auto r = PcapReader::open(path.str());
+    ASSERT_TRUE(r) << r.error();
+    auto v = (*r)->next_view();
+    ASSERT_TRUE(v) << (*r)->error();
+    EXPECT_EQ(v->timestamp_ns, std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(Bytes(v->data.begin(), v->data.end()), frame);
 }

@@ -49,6 +49,17 @@ public:
             case __builtin_bswap32(kNano): r.swapped_ = r.nanosecond_ = true; break;
             default: return std::nullopt;
         }
+        // Version 2.4 only: libpcap reads files of 2.3 and older with the
+        // captured and original lengths swapped (as very old libpcaps wrote
+        // them), and knows what to make of other versions.
+        std::uint16_t major = 0, minor = 0;
+        std::memcpy(&major, header + 4, 2);
+        std::memcpy(&minor, header + 6, 2);
+        if (r.swapped_) {
+            major = __builtin_bswap16(major);
+            minor = __builtin_bswap16(minor);
+        }
+        if (major != 2 || minor != 4) return std::nullopt;
         r.consume(kFileHeader);
         return r;
     }

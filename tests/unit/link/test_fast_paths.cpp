@@ -57,7 +57,8 @@ void expect_same_as_libpcap(const std::string& path, std::size_t read_block = px
 
 /// A classic pcap written big-endian (byte-swapped on this host),
 /// microsecond timestamps, with the given snap length and records.
-Bytes swapped_pcap(std::uint32_t snaplen, const std::vector<std::pair<Bytes, std::uint32_t>>& records) {
+Bytes swapped_pcap(std::uint32_t snaplen, const std::vector<std::pair<Bytes, std::uint32_t>>& records,
+                   std::uint16_t minor_version = 4) {
     Bytes out;
     auto be32 = [&](std::uint32_t v) {
         for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
@@ -67,7 +68,7 @@ Bytes swapped_pcap(std::uint32_t snaplen, const std::vector<std::pair<Bytes, std
         out.push_back(static_cast<std::uint8_t>(v));
     };
     be32(0xa1b2c3d4);
-    be16(2), be16(4);
+    be16(2), be16(minor_version);
     be32(0), be32(0), be32(snaplen), be32(1);
     std::uint32_t usec = 999'990;
     for (const auto& [data, len] : records) {
@@ -107,6 +108,21 @@ TEST(PcapReaderBlocks, SwappedMicrosecondFile) {
     EXPECT_EQ(std::get<0>(seen.frames[0]), 1'700'000'000'999'990'000);
     EXPECT_EQ(std::get<1>(seen.frames[1]), 1500u);
     EXPECT_EQ(std::get<2>(seen.frames[1]), b);
+}
+
+TEST(PcapReaderBlocks, OldVersionsAreLibpcaps) {
+    // Files of version 2.3 and older may carry the captured and original
+    // lengths swapped; libpcap reads them so (found by fuzz_pcap_file).
+    const Bytes a = build_udp_frame(kClient, kServer, text_bytes("old"));
+    for (const std::uint16_t minor : {0, 2, 3}) {
+        const TempPath path("old-version.pcap");
+        // The lengths as an old writer put them: original first, then captured.
+        Bytes file = swapped_pcap(65535, {{a, static_cast<std::uint32_t>(a.size())}}, minor);
+        write_file(path.str(), swapped_pcap(65535, {{Bytes(), static_cast<std::uint32_t>(a.size())}}, minor));
+        expect_same_as_libpcap(path.str());
+        write_file(path.str(), file);
+        expect_same_as_libpcap(path.str());
+    }
 }
 
 TEST(PcapReaderBlocks, OddRecordsGoToLibpcap) {

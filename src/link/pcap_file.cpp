@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <limits>
 
 #include "pxecheck/link/file_tee.hpp"
 
@@ -146,8 +145,8 @@ private:
 std::int64_t saturated_ns(std::int64_t sec, std::int64_t nsec) {
     std::int64_t ns = 0;
     if (__builtin_mul_overflow(sec, kNsPerSec, &ns) || __builtin_add_overflow(ns, nsec, &ns))
-        return sec < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
-    return ns;
+        return sec < 0 ? -kMaxFrameTimeNs : kMaxFrameTimeNs;
+    return std::clamp(ns, -kMaxFrameTimeNs, kMaxFrameTimeNs);
 }
 
 struct PcapReader::Impl {

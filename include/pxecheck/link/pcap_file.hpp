@@ -31,9 +31,14 @@ struct FrameView {
     ByteView data;
 };
 
-/// \p sec seconds and \p nsec nanoseconds as nanoseconds, saturated at the
-/// ends of int64 rather than overflowing: a file may carry any time (pcapng
-/// stores 64-bit counts in units it chooses, which libpcap turns into seconds).
+/// The latest (and, negated, the earliest) frame time a file may give:
+/// 2^62 ns, about 146 years from 1970. Any two frame times then differ by
+/// less than int64 can hold, so times can be subtracted and compared freely.
+inline constexpr std::int64_t kMaxFrameTimeNs = (std::int64_t{1} << 62) - 1;
+/// \p sec seconds and \p nsec nanoseconds as nanoseconds, pinned to
+/// +/-kMaxFrameTimeNs rather than overflowing: a file may carry any time
+/// (pcapng stores 64-bit counts in units it chooses, which libpcap turns
+/// into seconds).
 std::int64_t saturated_ns(std::int64_t sec, std::int64_t nsec);
 
 class PcapReader {

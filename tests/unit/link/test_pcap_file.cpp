@@ -186,14 +186,19 @@ TEST(PcapWriter, UnwritablePathNamesTheFile) {
 }
 
 TEST(PcapReader, TimesPastTheInt64RangeSaturate) {
+    using pxecheck::link::kMaxFrameTimeNs;
     EXPECT_EQ(pxecheck::link::saturated_ns(1'700'000'000, 5), 1'700'000'000'000'000'005);
     EXPECT_EQ(pxecheck::link::saturated_ns(-2, 0), -2'000'000'000);
-    EXPECT_EQ(pxecheck::link::saturated_ns(18'159'990'073'541, 0), std::numeric_limits<std::int64_t>::max());
-    EXPECT_EQ(pxecheck::link::saturated_ns(-18'159'990'073'541, 0), std::numeric_limits<std::int64_t>::min());
-    EXPECT_EQ(pxecheck::link::saturated_ns(9'223'372'036, 854'775'808), std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(pxecheck::link::saturated_ns(18'159'990'073'541, 0), kMaxFrameTimeNs);
+    EXPECT_EQ(pxecheck::link::saturated_ns(-18'159'990'073'541, 0), -kMaxFrameTimeNs);
+    EXPECT_EQ(pxecheck::link::saturated_ns(9'223'372'036, 854'775'808), kMaxFrameTimeNs);
+    EXPECT_EQ(pxecheck::link::saturated_ns(4'611'686'018, 427'387'904), kMaxFrameTimeNs);  // 2^62 exactly
+    // Any two frame times can be subtracted.
+    std::int64_t d = 0;
+    EXPECT_FALSE(__builtin_sub_overflow(kMaxFrameTimeNs, -kMaxFrameTimeNs, &d));
 
     // A pcapng packet stamped 2^64 - 16 microseconds after 1970 (libpcap makes
-    // that 1.8e13 s): the frame is read, its time pinned to the largest one.
+    // that 1.8e13 s): the frame is read, its time pinned to the latest one.
     Bytes f;
     auto u32 = [&](std::uint32_t v) {
         for (int i = 0; i < 4; ++i) f.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -213,6 +218,6 @@ TEST(PcapReader, TimesPastTheInt64RangeSaturate) {
     ASSERT_TRUE(r) << r.error();
     auto v = (*r)->next_view();
     ASSERT_TRUE(v) << (*r)->error();
-    EXPECT_EQ(v->timestamp_ns, std::numeric_limits<std::int64_t>::max());
+    EXPECT_EQ(v->timestamp_ns, pxecheck::link::kMaxFrameTimeNs);
     EXPECT_EQ(Bytes(v->data.begin(), v->data.end()), frame);
 }

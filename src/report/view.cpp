@@ -228,6 +228,14 @@ std::string replay_sentence(const json& replay) {
     return fmt::format("The master answers {} of {} compared fields differently than in the capture.", diff, rows);
 }
 
+bool replay_differs(const json& report) {
+    // A replay's question is whether the master still answers as in the
+    // capture: a difference makes the page's verdict (and the exit code)
+    // a failure, whatever the rules found in the live run. A report that
+    // could not be read to the end stays an error.
+    return str(report, "verdict", "error") != "error" && replay_differences(obj(report, "replay")) > 0;
+}
+
 std::string probes_sentence(const json& probes) {
     if (!probes.is_array() || probes.empty()) return "No active probe ran.";
     std::size_t pass = 0, fail = 0, other = 0;
@@ -327,10 +335,7 @@ Model build(const json& report) {
     Model m;
     m.report = &report;
     m.verdict = str(report, "verdict", "error");
-    // A replay's question is whether the master still answers as in the
-    // capture: a difference makes the page's verdict (and the exit code)
-    // a failure, whatever the rules found in the live run.
-    if (m.verdict != "error" && int_of(obj(report, "replay"), "differences", 0) > 0) m.verdict = "fail";
+    if (replay_differs(report)) m.verdict = "fail";
     m.headline = verdict_headline(report);
     m.sentence = verdict_sentence(report);
     m.linktype = int_of(obj(report, "source"), "linktype", 1);
@@ -646,12 +651,11 @@ std::string verdict_headline(const json& report) {
     const json& counts = view::obj(report, "counts");
     const auto fails = view::count_of(counts, "fail");
     const auto warns = view::count_of(counts, "warn");
-    const json& replay = view::obj(report, "replay");
-    const auto differences = view::int_of(replay, "differences", 0);
-    if (verdict != "error" && differences > 0)
-        return "Different: the master answers " + std::to_string(differences) + " of " +
-               std::to_string(view::arr(replay, "comparisons").size()) +
-               " compared fields otherwise than in the capture.";
+    if (view::replay_differs(report)) {
+        const json& replay = view::obj(report, "replay");
+        return fmt::format("Different: the master answers {} of {} compared fields otherwise than in the capture.",
+                           view::replay_differences(replay), view::arr(replay, "comparisons").size());
+    }
     if (verdict == "fail") return "Failed: " + view::plural(fails, "problem", "problems") + " must be fixed.";
     if (verdict == "warn") return "Passed, with " + view::plural(warns, "warning", "warnings") + ".";
     if (verdict == "pass") return "Passed: the boot follows every rule checked.";

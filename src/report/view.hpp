@@ -69,6 +69,9 @@ std::string nics_sentence(const json& nics);
 std::string replay_sentence(const json& replay);
 /// Rows of replay.comparisons whose `same` is not true.
 std::size_t replay_differences(const json& replay);
+/// A replay report (not an error) whose master answered otherwise than in
+/// the capture: its pages show it as failed, as its exit code says.
+bool replay_differs(const json& report);
 /// The probes in one sentence: "6 active probes: 5 passed, 1 failed."
 std::string probes_sentence(const json& probes);
 

@@ -792,9 +792,7 @@ std::string probes_section(const json& probes, const Model& m) {
     for (const auto& p : probes) {
         const std::string result = str(p, "result");
         std::string frames;
-        for (const auto& n : arr(p, "frames"))
-            if (n.is_number_unsigned() || n.is_number_integer())
-                frames += (frames.empty() ? "" : ", ") + frame_ref(n.get<std::size_t>(), m);
+        for (const std::size_t n : frame_numbers(p)) frames += (frames.empty() ? "" : ", ") + frame_ref(n, m);
         const std::string rule = str(p, "rule");
         out += fmt::format("<tr class=\"probe {}\"><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td>"
                            "<td>{}</td><td>{}</td></tr>",

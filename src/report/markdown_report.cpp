@@ -261,9 +261,7 @@ std::string probes_part(const json& probes) {
     for (const auto& p : probes) {
         const std::string result = str(p, "result");
         std::string frames;
-        for (const auto& n : arr(p, "frames"))
-            if (n.is_number_unsigned() || n.is_number_integer())
-                frames += (frames.empty() ? "" : ", ") + std::to_string(n.get<std::size_t>());
+        for (const std::size_t n : frame_numbers(p)) frames += (frames.empty() ? "" : ", ") + std::to_string(n);
         out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(str(p, "name")), cell(str(p, "rule")),
                            result == "fail" ? "**FAIL**" : result == "pass" ? "PASS" : cell(result),
                            cell(str(p, "detail")), cell(frames));

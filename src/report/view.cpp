@@ -84,6 +84,13 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+std::vector<std::size_t> frame_numbers(const json& j, std::string_view key) {
+    std::vector<std::size_t> out;
+    for (const auto& n : arr(j, key))
+        if (n.is_number_unsigned() || n.is_number_integer()) out.push_back(n.get<std::size_t>());
+    return out;
+}
+
 std::string upper(std::string s) {
     for (auto& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     return s;
@@ -342,9 +349,7 @@ Model build(const json& report) {
 
     for (const auto& f : arr(report, "findings")) {
         Finding x{str(f, "id"), str(f, "severity"), str(f, "blame"), str(f, "title"), str(f, "clause"),
-                  str(f, "detail"), str(f, "client_mac"), {}};
-        for (const auto& n : arr(f, "frames"))
-            if (n.is_number_unsigned() || n.is_number_integer()) x.frames.push_back(n.get<std::size_t>());
+                  str(f, "detail"), str(f, "client_mac"), frame_numbers(f)};
         m.findings.push_back(std::move(x));
     }
 
@@ -694,8 +699,7 @@ std::map<std::size_t, std::vector<std::string>> frame_comments(const json& repor
     for (const auto& f : view::arr(report, "findings")) {
         const std::string text = fmt::format("{} {} (blame {}): {}", view::str(f, "id"), view::str(f, "severity"),
                                              view::str(f, "blame"), view::str(f, "detail"));
-        for (const auto& n : view::arr(f, "frames"))
-            if (n.is_number_unsigned() || n.is_number_integer()) out[n.get<std::size_t>()].push_back(text);
+        for (const std::size_t n : view::frame_numbers(f)) out[n].push_back(text);
     }
     return out;
 }

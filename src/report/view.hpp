@@ -34,6 +34,8 @@ int severity_rank(std::string_view severity);
 std::string seconds(double ms);           ///< "+1.004 s"
 std::string duration(double ms);          ///< "12 ms", "1.02 s"
 std::string plural(std::size_t n, std::string_view one, std::string_view many);
+/// The frame numbers in \p j[key] (findings', probes'), numbers only.
+std::vector<std::size_t> frame_numbers(const json& j, std::string_view key = "frames");
 /// ASCII letters in upper case ("fail" -> "FAIL"); other bytes as they are.
 std::string upper(std::string s);
 

@@ -22,7 +22,6 @@ namespace {
 using namespace tftp;
 using wire::TftpOpcode;
 
-/// What every TFTP rule reads, computed once.
 /// A DATA block that extended the stream (first copy, in order).
 struct Block {
     std::uint16_t block = 0;
@@ -48,6 +47,7 @@ std::vector<Block> stream_blocks(const TftpTransfer& t) {
     return out;
 }
 
+/// What every TFTP rule reads, computed once.
 struct Tx {
     const Context& ctx;
     const analyze::Trace& tr;

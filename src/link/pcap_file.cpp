@@ -153,8 +153,8 @@ struct PcapReader::Impl {
     pcap_t* pcap = nullptr;
     std::string path;
     bool done = false;
-    std::unique_ptr<FileTee> tee;  ///< regular files: the one read of the file
-    std::optional<BlockReader> blocks;     ///< classic pcap, until libpcap takes over
+    std::unique_ptr<FileTee> tee;       ///< regular files: the one read of the file
+    std::optional<BlockReader> blocks;  ///< classic pcap, until libpcap takes over
     ~Impl() {
         if (pcap) pcap_close(pcap);
     }

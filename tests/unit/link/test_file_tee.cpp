@@ -23,7 +23,7 @@ Bytes numbered(std::size_t n) {
 
 TEST(FileTee, ConsumerAndObserverBothGetTheWholeFile) {
     const Bytes content = numbered(FileTee::kBlock * 9 + 12345);
-    const TempPath path("read-ahead.bin");
+    const TempPath path("tee.bin");
     write_file(path.str(), content);
     Bytes observed, consumed;
     auto r = FileTee::open(path.str(), [&](pxecheck::ByteView b) { observed.insert(observed.end(), b.begin(), b.end()); });
@@ -67,7 +67,7 @@ TEST(FileTee, ASlowObserverHoldsTheConsumerBackAndMissesNothing) {
 
 TEST(FileTee, ObserverSeesTheRestAfterTheConsumerLetsGo) {
     const Bytes content = numbered(FileTee::kBlock * 12 + 7);
-    const TempPath path("read-ahead-release.bin");
+    const TempPath path("tee-release.bin");
     write_file(path.str(), content);
     Bytes observed;
     auto r = FileTee::open(path.str(), [&](pxecheck::ByteView b) { observed.insert(observed.end(), b.begin(), b.end()); });
@@ -80,7 +80,7 @@ TEST(FileTee, ObserverSeesTheRestAfterTheConsumerLetsGo) {
 }
 
 TEST(FileTee, EmptyFileAndEarlyDestruction) {
-    const TempPath empty("read-ahead-empty.bin");
+    const TempPath empty("tee-empty.bin");
     write_file(empty.str(), {});
     std::size_t seen = 0;
     auto r = FileTee::open(empty.str(), [&](pxecheck::ByteView b) { seen += b.size(); });
@@ -91,7 +91,7 @@ TEST(FileTee, EmptyFileAndEarlyDestruction) {
     // Without an observer there is nothing to wait for.
     EXPECT_FALSE(FileTee::open(empty.str())->wait_observed());
     // Destroyed with blocks unread and no wait: it stops, it does not hang.
-    const TempPath big("read-ahead-big.bin");
+    const TempPath big("tee-big.bin");
     write_file(big.str(), numbered(FileTee::kBlock * 20));
     auto early = FileTee::open(big.str(), [](pxecheck::ByteView) {});
     ASSERT_TRUE(early);

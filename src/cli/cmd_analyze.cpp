@@ -85,7 +85,9 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         sopt.checks.only = o.only;
         sopt.checks.skip = o.skip;
         sopt.checks.client = only_mac;
-        sopt.keep_summaries = !o.quiet;
+        sopt.keep_text = !o.quiet;
+        sopt.text.color = isatty(STDOUT_FILENO) != 0;
+        sopt.text.verbose = o.verbose;
         sopt.keep_json = !o.json_path.empty() || !o.report_dir.empty();
         streaming.emplace(std::move(sopt));
     }
@@ -175,7 +177,12 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     auto json_of = [&](const report::Analysis& a) { return streaming ? streaming->to_json(a) : report::to_json(a); };
     if (damaged) analysis.verdict = checks::Verdict::Error;
 
-    if (!o.quiet) {
+    if (!o.quiet && streaming) {
+        if (Status st = streaming->write_text(analysis, stdout); !st) {
+            fmt::print(stderr, "pxecheck analyze: cannot write the report: {}\n", st.error());
+            return kExitUsage;
+        }
+    } else if (!o.quiet) {
         report::TextOptions topt;
         topt.color = isatty(STDOUT_FILENO) != 0;
         topt.verbose = o.verbose;

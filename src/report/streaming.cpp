@@ -14,8 +14,10 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <tuple>
 
 #include "json_parts.hpp"
+#include "text_parts.hpp"
 
 namespace pxecheck::report {
 
@@ -222,44 +224,53 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
         release(s.arp_frames);
     }
 
-    if (options_.keep_json) {
-        // The report's own renderer's pieces, on this session alone.
-        std::string text;
-        text.reserve(8192);
-        if (boot) {
-            detail::PrettyWriter w(text, 4);
-            detail::write_session(w, piece, piece.sessions.front(), *boot);
-            sessions_json_.emplace_back(order, spill_->put(text));
-        }
-        for (const auto& f : findings) {
-            FindingRef r;
-            r.piece_order = order;
-            r.seq = findings_json_.size();
-            r.first_frame = f.frames.empty() ? SIZE_MAX : f.frames.front();
-            r.id = f.id;
+    // The reports' own renderers' pieces, on this session alone.
+    const detail::TextStyle style{options_.text.color};
+    std::string text;
+    text.reserve(8192);
+    if (boot && options_.keep_json) {
+        detail::PrettyWriter w(text, 4);
+        detail::write_session(w, piece, piece.sessions.front(), *boot);
+        sessions_json_.emplace_back(order, spill_->put(text));
+    }
+    if (boot && options_.keep_text) {
+        const auto& session = piece.sessions.front();
+        SessionText st;
+        st.first_frame = order;
+        st.mac = session.mac;
+        st.row = spill_->put(detail::text_row_start(session, *boot, piece.transfers));
+        // Details show for a few clients only, or with --verbose: the
+        // first few are rendered in case no more come.
+        if (options_.text.verbose || sessions_seen_ <= detail::kTextDetailedSessions)
+            st.detail = spill_->put(detail::text_detail(style, session, *boot, piece.transfers));
+        sessions_text_.push_back(st);
+    }
+    if (!options_.keep_json && !options_.keep_text) return;
+    for (const auto& f : findings) {
+        FindingRef r;
+        r.piece_order = order;
+        r.seq = findings_.size();
+        r.first_frame = f.frames.empty() ? SIZE_MAX : f.frames.front();
+        r.id = f.id;
+        if (options_.keep_json) {
             text.clear();
             detail::PrettyWriter w(text, 4);
             detail::write_finding(w, f);
-            r.text = spill_->put(text);
-            findings_json_.push_back(std::move(r));
+            r.json = spill_->put(text);
         }
-    }
-
-    if (!options_.keep_summaries || (!boot && findings.empty())) return;
-    Kept k;
-    k.first_frame = order;
-    k.findings = std::move(findings);
-    if (boot) {
-        k.has_session = true;
-        k.boot = std::move(*boot);
-        k.session = std::move(piece.sessions.front());
-        k.transfers = std::move(piece.transfers);
-        for (auto& t : k.transfers) {  // the text report does not show them
-            release(t.requested);
-            t.oack.reset();
+        if (options_.keep_text) {
+            r.line = spill_->put(detail::text_finding(style, f, options_.text.verbose));
+            if (f.client) {
+                auto [it, added] = worst_.try_emplace(*f.client);
+                Worst& w = it->second;
+                const auto key = std::tie(r.first_frame, r.id, r.piece_order, r.seq);
+                if (added || f.severity > w.severity ||
+                    (f.severity == w.severity && key < std::tie(w.first_frame, w.id, w.piece_order, w.seq)))
+                    w = Worst{f.severity, r.first_frame, r.id, r.piece_order, r.seq};
+            }
         }
+        findings_.push_back(std::move(r));
     }
-    kept_.push_back(std::move(k));
 }
 
 namespace {
@@ -289,47 +300,21 @@ Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
     summary_.sessions.clear();
     summary_.transfers.clear();
 
-    std::stable_sort(kept_.begin(), kept_.end(),
-                     [](const Kept& x, const Kept& y) { return x.first_frame < y.first_frame; });
     a.trace = &summary_;
     a.boots.clear();
     a.findings.clear();
-    std::size_t sessions = 0, transfers = 0, findings = 0;
-    for (const auto& k : kept_) {
-        sessions += k.has_session;
-        transfers += k.transfers.size();
-        findings += k.findings.size();
-    }
-    summary_.sessions.reserve(sessions);
-    summary_.transfers.reserve(transfers);
-    a.boots.reserve(sessions);
-    a.findings.reserve(findings);
-    for (auto& k : kept_) {
-        for (auto& f : k.findings) a.findings.push_back(std::move(f));
-        if (!k.has_session) continue;
-        const std::size_t base = summary_.transfers.size();
-        for (auto& t : k.transfers) summary_.transfers.push_back(std::move(t));
-        for (auto& i : k.session.transfers) i += base;
-        for (auto& i : k.boot.boot_transfers) i += base;
-        summary_.sessions.push_back(std::move(k.session));
-        a.boots.push_back(std::move(k.boot));
-    }
-    kept_ = {};
-    // Sessions were judged apart: ties keep the order of the sessions, as
-    // one run over the whole trace does.
-    engine_order(
-        a.findings, [](const checks::Finding& f) { return f.frames.empty() ? SIZE_MAX : f.frames.front(); },
-        [](const checks::Finding& f) -> const std::string& { return f.id; });
 
-    std::stable_sort(findings_json_.begin(), findings_json_.end(), [](const FindingRef& x, const FindingRef& y) {
+    std::stable_sort(findings_.begin(), findings_.end(), [](const FindingRef& x, const FindingRef& y) {
         if (x.piece_order != y.piece_order) return x.piece_order < y.piece_order;
         return x.seq < y.seq;
     });
     engine_order(
-        findings_json_, [](const FindingRef& f) { return f.first_frame; },
+        findings_, [](const FindingRef& f) { return f.first_frame; },
         [](const FindingRef& f) -> const std::string& { return f.id; });
     std::stable_sort(sessions_json_.begin(), sessions_json_.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::stable_sort(sessions_text_.begin(), sessions_text_.end(),
+                     [](const SessionText& x, const SessionText& y) { return x.first_frame < y.first_frame; });
     std::stable_sort(frames_json_.begin(), frames_json_.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
 
@@ -405,13 +390,39 @@ Status StreamingAnalysis::write_json(const Analysis& a, std::FILE* out) const {
         ok = write(std::string_view(text).substr(at, next - at));
         if (!ok) break;
         if (which == 0)
-            ok = write_array(findings_json_.begin(), findings_json_.end(), [](const FindingRef& r) { return r.text; });
+            ok = write_array(findings_.begin(), findings_.end(), [](const FindingRef& r) { return r.json; });
         else if (which == 1)
             ok = write_array(sessions_json_.begin(), sessions_json_.end(), [](const auto& p) { return p.second; });
         else
             ok = write_array(frames_json_.begin(), frames_json_.end(), [](const auto& p) { return p.second; });
         at = next + json(marks[which]).dump().size();
     }
+    if (!ok) return Error{std::string("write failed (") + std::strerror(errno) + ")"};
+    return ok_status();
+}
+
+Status StreamingAnalysis::write_text(const Analysis& a, std::FILE* out) const {
+    if (!options_.keep_text) return Error{"the terminal report was not kept (keep_text)"};
+    const detail::TextStyle style{options_.text.color};
+    auto write = [&](std::string_view s) { return std::fwrite(s.data(), 1, s.size(), out) == s.size(); };
+    bool ok = !spill_->failed() && write(detail::text_header(a, summary_, sessions_text_.size()));
+    if (sessions_text_.size() > 1) {
+        ok = ok && write(detail::text_table_head());
+        for (const auto& s : sessions_text_) {
+            if (!ok) break;
+            auto w = worst_.find(s.mac);
+            ok = spill_->copy(s.row, out) &&
+                 write(w == worst_.end() ? detail::text_row_end(nullptr)
+                                         : detail::text_row_end(w->second.severity, w->second.id));
+        }
+    }
+    if (sessions_text_.size() <= detail::kTextDetailedSessions || options_.text.verbose)
+        for (const auto& s : sessions_text_) ok = ok && spill_->copy(s.detail, out);
+    if (!findings_.empty()) ok = ok && write(detail::text_findings_head());
+    for (const auto& f : findings_) ok = ok && spill_->copy(f.line, out);
+    ok = ok && write(detail::text_verdict(style, a.verdict, counts_[static_cast<int>(checks::Severity::Fail)],
+                                          counts_[static_cast<int>(checks::Severity::Warn)],
+                                          counts_[static_cast<int>(checks::Severity::Info)]));
     if (!ok) return Error{std::string("write failed (") + std::strerror(errno) + ")"};
     return ok_status();
 }

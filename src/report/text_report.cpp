@@ -1,26 +1,29 @@
 #include <fmt/format.h>
 
+#include <map>
+
 #include "pxecheck/report/report.hpp"
+#include "text_parts.hpp"
 
 namespace pxecheck::report {
 
-namespace {
+namespace detail {
 
-struct Style {
-    bool color;
-    [[nodiscard]] std::string paint(std::string_view text, std::string_view code) const {
-        if (!color) return std::string(text);
-        return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+std::string TextStyle::paint(std::string_view text, std::string_view code) const {
+    if (!color) return std::string(text);
+    return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+std::string TextStyle::severity(checks::Severity s) const {
+    switch (s) {
+        case checks::Severity::Fail: return paint("FAIL", "1;31");
+        case checks::Severity::Warn: return paint("WARN", "1;33");
+        case checks::Severity::Info: return paint("INFO", "36");
     }
-    [[nodiscard]] std::string severity(checks::Severity s) const {
-        switch (s) {
-            case checks::Severity::Fail: return paint("FAIL", "1;31");
-            case checks::Severity::Warn: return paint("WARN", "1;33");
-            case checks::Severity::Info: return paint("INFO", "36");
-        }
-        return "?";
-    }
-};
+    return "?";
+}
+
+namespace {
 
 std::string seconds(std::int64_t ns) { return fmt::format("{:.3f} s", static_cast<double>(ns) / 1e9); }
 
@@ -47,93 +50,131 @@ std::string describe_offer(const analyze::OfferInfo& o) {
 
 }  // namespace
 
-std::string render_text(const Analysis& a, const TextOptions& options) {
-    const Style st{options.color};
-    const auto& trace = *a.trace;
-    std::string out;
-    out += fmt::format("pxecheck {}: {} ({} frames)\n", a.run.command, trace.source, trace.total_frames);
+std::string text_header(const Analysis& a, const analyze::Trace& trace, std::size_t sessions) {
+    std::string out = fmt::format("pxecheck {}: {} ({} frames)\n", a.run.command, trace.source, trace.total_frames);
     for (const auto& an : trace.source_anomalies) out += fmt::format("  note: {}\n", an.detail);
-    if (trace.sessions.empty()) out += "  no DHCP or TFTP client seen\n";
+    if (sessions == 0) out += "  no DHCP or TFTP client seen\n";
+    return out;
+}
+
+std::string text_table_head() {
+    return fmt::format("\n{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", "client", "phase", "offers",
+                       "boot server", "file", "octets", "worst finding");
+}
+
+std::string text_row_start(const analyze::ClientSession& s, const analyze::BootPath& b,
+                           const std::vector<analyze::TftpTransfer>& transfers) {
+    std::uint64_t octets = 0;
+    for (std::size_t ti : b.boot_transfers) octets += transfers[ti].bytes;
+    return fmt::format("{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  ", s.mac.to_string(),
+                       analyze::to_string(b.phase), b.offers.size(),
+                       b.boot_server ? b.boot_server->to_string() : "-", b.bootfile.empty() ? "-" : b.bootfile,
+                       octets);
+}
+
+std::string text_row_end(checks::Severity severity, std::string_view id) {
+    return fmt::format("{} {}\n", checks::to_string(severity), id);
+}
+
+std::string text_row_end(const checks::Finding* worst) {
+    return worst ? text_row_end(worst->severity, worst->id) : "-\n";
+}
+
+std::string text_detail(const TextStyle& st, const analyze::ClientSession& s, const analyze::BootPath& b,
+                        const std::vector<analyze::TftpTransfer>& transfers) {
+    std::string out;
+    out += fmt::format("\nclient {}  phase reached: {}\n", st.paint(s.mac.to_string(), "1"), analyze::to_string(b.phase));
+    if (b.discover_count)
+        out += fmt::format("  DHCP    {} DISCOVER(s), {} offer(s), first offer {}, ACK {}\n", b.discover_count,
+                           b.offers.size(), since(b.first_discover_ns, b.first_offer_ns),
+                           since(b.first_discover_ns, b.ack_ns));
+    for (std::size_t k = 0; k < b.offers.size(); ++k)
+        out += fmt::format("    {} {}\n", b.chosen && *b.chosen == k ? "*" : " ", describe_offer(b.offers[k]));
+    if (b.ack) out += fmt::format("  bound   {} from server {}\n", b.ack->yiaddr.to_string(), b.ack->server_id.to_string());
+    if (b.bootserver_4011 && b.bootserver_ack)
+        out += fmt::format("  4011    boot server {} answered [frame {}]\n", b.bootserver_ack->src_ip.to_string(),
+                           b.bootserver_ack->frame_number);
+    if (b.governing) {
+        out += fmt::format("  boot    \"{}\" from {} (boot information from the {})\n",
+                           b.bootfile.empty() ? "(none)" : b.bootfile,
+                           b.boot_server ? b.boot_server->to_string() : "no usable server",
+                           b.governing->from_4011 ? "boot server on 4011"
+                           : b.governing->proxy   ? "proxyDHCP offer"
+                                                  : "DHCP reply");
+    }
+    for (std::size_t ti : s.transfers) {
+        const auto& t = transfers[ti];
+        std::string state = t.error ? fmt::format("ERROR {} \"{}\" from {}", t.error->code, t.error->message,
+                                                  t.error->from_client ? "client" : "server")
+                            : t.complete ? "complete"
+                                         : "unfinished";
+        out += fmt::format("  TFTP    \"{}\" from {}: {} octets in {}, blksize {}{}, {}{}\n", t.filename,
+                           t.server_ip.to_string(), t.bytes, seconds(t.end_ns - t.start_ns), t.blksize,
+                           t.windowsize > 1 ? fmt::format(" windowsize {}", t.windowsize) : "", state,
+                           t.sha256.empty() ? "" : "\n          sha256 " + t.sha256);
+    }
+    if (b.later_stage_requests)
+        out += fmt::format("  later   {} DHCP request(s) from a later boot stage (no PXEClient)\n",
+                           b.later_stage_requests);
+    return out;
+}
+
+std::string text_findings_head() { return "\nfindings\n"; }
+
+std::string text_finding(const TextStyle& st, const checks::Finding& f, bool verbose) {
+    std::string out = fmt::format("  {} {:<9} blame {:<8} {}\n", st.severity(f.severity), f.id,
+                                  checks::to_string(f.blame), f.detail);
+    if (verbose) {
+        std::string frames;
+        for (auto n : f.frames) frames += (frames.empty() ? "" : ",") + std::to_string(n);
+        out += fmt::format("                 {} [{}] frames {}\n", f.title, f.clause, frames.empty() ? "-" : frames);
+    }
+    return out;
+}
+
+std::string text_verdict(const TextStyle& st, checks::Verdict v, std::size_t fails, std::size_t warns,
+                         std::size_t infos) {
+    const std::string painted = v == checks::Verdict::Fail   ? st.paint("FAIL", "1;31")
+                                : v == checks::Verdict::Warn ? st.paint("WARN", "1;33")
+                                                             : st.paint("PASS", "1;32");
+    return fmt::format("\nverdict: {} ({} fail, {} warn, {} info)\n", painted, fails, warns, infos);
+}
+
+}  // namespace detail
+
+std::string render_text(const Analysis& a, const TextOptions& options) {
+    using namespace detail;
+    const TextStyle st{options.color};
+    const auto& trace = *a.trace;
+    std::string out = text_header(a, trace, trace.sessions.size());
 
     // Many clients (a boot storm, a busy mirror port): one line each first,
     // the per-client detail only when there are few or when asked.
     if (trace.sessions.size() > 1) {
-        out += fmt::format("\n{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", "client", "phase", "offers",
-                           "boot server", "file", "octets", "worst finding");
+        // Each client's worst finding: the first of the highest severity.
+        std::map<MacAddr, const checks::Finding*> worst;
+        for (const auto& f : a.findings) {
+            if (!f.client) continue;
+            auto [it, added] = worst.emplace(*f.client, &f);
+            if (!added && f.severity > it->second->severity) it->second = &f;
+        }
+        out += text_table_head();
         for (std::size_t i = 0; i < trace.sessions.size(); ++i) {
             const auto& s = trace.sessions[i];
-            const auto& b = a.boots[i];
-            std::uint64_t octets = 0;
-            for (std::size_t ti : b.boot_transfers) octets += trace.transfers[ti].bytes;
-            const checks::Finding* worst = nullptr;
-            for (const auto& f : a.findings)
-                if (f.client == s.mac && (!worst || f.severity > worst->severity)) worst = &f;
-            out += fmt::format("{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", s.mac.to_string(),
-                               analyze::to_string(b.phase), b.offers.size(),
-                               b.boot_server ? b.boot_server->to_string() : "-",
-                               b.bootfile.empty() ? "-" : b.bootfile, octets,
-                               worst ? fmt::format("{} {}", checks::to_string(worst->severity), worst->id) : "-");
+            auto w = worst.find(s.mac);
+            out += text_row_start(s, a.boots[i], trace.transfers) + text_row_end(w == worst.end() ? nullptr : w->second);
         }
     }
-    const bool detail = trace.sessions.size() <= 5 || options.verbose;
-    for (std::size_t i = 0; detail && i < trace.sessions.size(); ++i) {
-        const auto& s = trace.sessions[i];
-        const auto& b = a.boots[i];
-        out += fmt::format("\nclient {}  phase reached: {}\n", st.paint(s.mac.to_string(), "1"),
-                           analyze::to_string(b.phase));
-        if (b.discover_count)
-            out += fmt::format("  DHCP    {} DISCOVER(s), {} offer(s), first offer {}, ACK {}\n", b.discover_count,
-                               b.offers.size(), since(b.first_discover_ns, b.first_offer_ns),
-                               since(b.first_discover_ns, b.ack_ns));
-        for (std::size_t k = 0; k < b.offers.size(); ++k)
-            out += fmt::format("    {} {}\n", b.chosen && *b.chosen == k ? "*" : " ", describe_offer(b.offers[k]));
-        if (b.ack) out += fmt::format("  bound   {} from server {}\n", b.ack->yiaddr.to_string(), b.ack->server_id.to_string());
-        if (b.bootserver_4011 && b.bootserver_ack)
-            out += fmt::format("  4011    boot server {} answered [frame {}]\n", b.bootserver_ack->src_ip.to_string(),
-                               b.bootserver_ack->frame_number);
-        if (b.governing) {
-            out += fmt::format("  boot    \"{}\" from {} (boot information from the {})\n",
-                               b.bootfile.empty() ? "(none)" : b.bootfile,
-                               b.boot_server ? b.boot_server->to_string() : "no usable server",
-                               b.governing->from_4011 ? "boot server on 4011"
-                               : b.governing->proxy   ? "proxyDHCP offer"
-                                                      : "DHCP reply");
-        }
-        for (std::size_t ti : s.transfers) {
-            const auto& t = trace.transfers[ti];
-            std::string state = t.error ? fmt::format("ERROR {} \"{}\" from {}", t.error->code, t.error->message,
-                                                      t.error->from_client ? "client" : "server")
-                                : t.complete ? "complete"
-                                             : "unfinished";
-            out += fmt::format("  TFTP    \"{}\" from {}: {} octets in {}, blksize {}{}, {}{}\n", t.filename,
-                               t.server_ip.to_string(), t.bytes, seconds(t.end_ns - t.start_ns), t.blksize,
-                               t.windowsize > 1 ? fmt::format(" windowsize {}", t.windowsize) : "", state,
-                               t.sha256.empty() ? "" : "\n          sha256 " + t.sha256);
-        }
-        if (b.later_stage_requests)
-            out += fmt::format("  later   {} DHCP request(s) from a later boot stage (no PXEClient)\n",
-                               b.later_stage_requests);
-    }
+    const bool detail = trace.sessions.size() <= kTextDetailedSessions || options.verbose;
+    for (std::size_t i = 0; detail && i < trace.sessions.size(); ++i)
+        out += text_detail(st, trace.sessions[i], a.boots[i], trace.transfers);
 
-    if (!a.findings.empty()) out += "\nfindings\n";
-    for (const auto& f : a.findings) {
-        out += fmt::format("  {} {:<9} blame {:<8} {}\n", st.severity(f.severity), f.id, checks::to_string(f.blame),
-                           f.detail);
-        if (options.verbose) {
-            std::string frames;
-            for (auto n : f.frames) frames += (frames.empty() ? "" : ",") + std::to_string(n);
-            out += fmt::format("                 {} [{}] frames {}\n", f.title, f.clause, frames.empty() ? "-" : frames);
-        }
-    }
+    if (!a.findings.empty()) out += text_findings_head();
+    for (const auto& f : a.findings) out += text_finding(st, f, options.verbose);
     std::size_t fails = 0, warns = 0, infos = 0;
     for (const auto& f : a.findings)
         (f.severity == checks::Severity::Fail ? fails : f.severity == checks::Severity::Warn ? warns : infos)++;
-    const std::string painted = a.verdict == checks::Verdict::Fail   ? st.paint("FAIL", "1;31")
-                                : a.verdict == checks::Verdict::Warn ? st.paint("WARN", "1;33")
-                                                                     : st.paint("PASS", "1;32");
-    out += fmt::format("\nverdict: {} ({} fail, {} warn, {} info)\n", painted, fails,
-                       warns, infos);
-    return out;
+    return out + text_verdict(st, a.verdict, fails, warns, infos);
 }
 
 }  // namespace pxecheck::report

@@ -8,16 +8,16 @@
 /// analyze_trace() on the whole trace: sessions in order of first
 /// appearance, findings in the engine's order.
 ///
-/// What stays in memory per judged session: for the JSON report only a few
-/// dozen bytes (the session's and findings' JSON, rendered by to_json() as
-/// the session completes, wait in an unlinked temporary file); for the text
-/// report (keep_summaries) the session with its transfers' summaries, its
-/// boot path and its findings.
+/// What stays in memory per judged session is a few dozen bytes: the
+/// session's and its findings' JSON and terminal lines, rendered by the
+/// reports' own renderers as the session completes, wait in an unlinked
+/// temporary file; memory keeps where each piece lies and the keys that
+/// order them (and per client MAC its worst finding, for the overview).
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -35,8 +35,9 @@ class StreamingAnalysis {
 public:
     struct Options {
         checks::CheckOptions checks;
-        /// Keep what render_text() needs (the text report).
-        bool keep_summaries = true;
+        /// Keep what write_text() needs (the terminal report), as `text` asks.
+        bool keep_text = true;
+        TextOptions text;
         /// Keep what the JSON report needs (write_json(), to_json()).
         bool keep_json = true;
         /// frames[] of the JSON report is left out (with a note in the
@@ -61,12 +62,10 @@ public:
     void add(analyze::Trace&& piece);
 
     /// The analysis of the whole capture, from what TraceBuilder::finish()
-    /// returned (the capture's description). Its `trace` points into this
-    /// object and holds the sessions and their transfers (without per-packet
-    /// events and option lists) but no frames; the boots' frame_index fields
-    /// are not usable.
-    /// Without keep_summaries it has no sessions, boots or findings, only
-    /// the verdict.
+    /// returned (the capture's description): the run, the verdict and a
+    /// `trace` (pointing into this object) with the capture's description
+    /// but no frames, sessions or transfers; no boots or findings. The
+    /// reports come from write_text() and write_json().
     /// Waits for the worker; rethrows what it threw.
     Analysis finish(RunInfo run, analyze::Trace&& capture);
 
@@ -74,6 +73,9 @@ public:
     /// would write it, written straight to \p out without building it in
     /// memory. The error names what failed.
     Status write_json(const Analysis& a, std::FILE* out) const;
+    /// The terminal report as render_text() of the whole trace would write
+    /// it (with Options::text), written to \p out. Needs keep_text.
+    Status write_text(const Analysis& a, std::FILE* out) const;
     /// The same as a JSON value (for evidence bundles; this one is built in memory).
     [[nodiscard]] nlohmann::json to_json(const Analysis& a) const;
 
@@ -92,26 +94,35 @@ private:
         std::size_t seq = 0;          ///< order within its session's findings
         std::size_t first_frame = 0;  ///< the engine's sort key, then id
         std::string id;
-        Ref text;
+        Ref json;  ///< its findings[] entry
+        Ref line;  ///< its line(s) in the terminal report
     };
-    struct Kept {  // for the text report
+    struct SessionText {
         std::size_t first_frame = 0;
-        bool has_session = false;
-        analyze::ClientSession session;
-        analyze::BootPath boot;
-        std::vector<analyze::TftpTransfer> transfers;
-        std::vector<checks::Finding> findings;
+        MacAddr mac;
+        Ref row;     ///< its overview row without the worst finding
+        Ref detail;  ///< its detail block (size 0: not rendered)
+    };
+    /// A client's worst finding: the highest severity, then the first in
+    /// the report's order (as render_text() picks it).
+    struct Worst {
+        checks::Severity severity = checks::Severity::Info;
+        std::size_t first_frame = 0;
+        std::string id;
+        std::size_t piece_order = 0;
+        std::size_t seq = 0;
     };
 
     Options options_;
     std::unique_ptr<Spill> spill_;
     std::unique_ptr<Worker> worker_;
     std::vector<std::pair<std::size_t, Ref>> sessions_json_;  ///< first frame, sessions[] entry
-    std::vector<FindingRef> findings_json_;
+    std::vector<FindingRef> findings_;
+    std::vector<SessionText> sessions_text_;              ///< in the order judged until finish()
+    std::map<MacAddr, Worst> worst_;
     std::vector<std::pair<std::size_t, Ref>> frames_json_;    ///< frame number, frames[] entry
     bool frames_omitted_ = false;
     std::size_t counts_[3] = {0, 0, 0};  ///< by checks::Severity
-    std::deque<Kept> kept_;
     std::size_t sessions_seen_ = 0;
     analyze::Trace summary_;
 };

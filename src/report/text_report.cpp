@@ -134,7 +134,10 @@ std::string text_finding(const TextStyle& st, const checks::Finding& f, bool ver
 
 std::string text_verdict(const TextStyle& st, checks::Verdict v, std::size_t fails, std::size_t warns,
                          std::size_t infos) {
-    const std::string painted = v == checks::Verdict::Fail   ? st.paint("FAIL", "1;31")
+    // Error: the run could not finish (a damaged capture): what was judged
+    // stands in the lines above, but it is not a pass.
+    const std::string painted = v == checks::Verdict::Error  ? st.paint("ERROR", "1;31")
+                                : v == checks::Verdict::Fail ? st.paint("FAIL", "1;31")
                                 : v == checks::Verdict::Warn ? st.paint("WARN", "1;33")
                                                              : st.paint("PASS", "1;32");
     return fmt::format("\nverdict: {} ({} fail, {} warn, {} info)\n", painted, fails, warns, infos);

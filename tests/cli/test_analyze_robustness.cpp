@@ -132,6 +132,8 @@ TEST_F(Robustness, TruncatedCaptureIsAnalysedUpToTheDamage) {
         EXPECT_EQ(r.out.find(cut.string() + ": " + cut.string()), std::string::npos) << "file named twice:\n" << r.out;
         EXPECT_NE(r.out.find("the frames before it were analysed"), std::string::npos);
         EXPECT_NE(r.out.find("client 52:54:00:12:34:56  phase reached: downloaded"), std::string::npos) << r.out;
+        // The terminal says so too: not a pass.
+        EXPECT_NE(r.out.find("\nverdict: ERROR ("), std::string::npos) << r.out;
         const json j = json::parse(read_text(json_out.string()));
         EXPECT_EQ(j.at("verdict"), "error");
         EXPECT_EQ(j.at("source").at("frames"), 144);

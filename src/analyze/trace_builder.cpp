@@ -20,6 +20,10 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
 bool is_dhcp_port(std::uint16_t p) { return p == kDhcpServerPort || p == kDhcpClientPort; }
 
+/// The most events reserved ahead from an OACK's tsize (2 MiB of them): a
+/// tsize is the server's claim, not a promise.
+constexpr std::uint64_t kMaxReservedEvents = std::uint64_t{1} << 16;
+
 /// A transfer is named by the client's address and port and the server's
 /// address: the server's port (its TID) is learned from its first answer.
 using TransferKey = std::tuple<std::uint32_t, std::uint16_t, std::uint32_t>;
@@ -457,6 +461,10 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
                 if (auto v = p.option_number("blksize")) t.blksize = static_cast<std::uint32_t>(*v);
                 if (auto v = p.option_number("windowsize")) t.windowsize = static_cast<std::uint32_t>(*v);
                 if (auto v = p.option_number("tsize")) t.tsize = *v;
+                // A DATA and an ACK per block follow: room for them at once
+                // instead of a vector doubling (and copying) its way up.
+                if (t.tsize && t.blksize)
+                    t.events.reserve(std::min<std::uint64_t>(2 * (*t.tsize / t.blksize) + 8, kMaxReservedEvents));
             }
             break;
         case wire::TftpOpcode::Error: {

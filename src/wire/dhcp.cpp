@@ -207,6 +207,17 @@ std::size_t DhcpMessage::count(std::uint8_t code) const {
 
 std::optional<Bytes> DhcpMessage::joined(std::uint8_t code) const {
     if (code == opt::kPad || code == opt::kEnd) return std::nullopt;
+    // Nearly always none or one instance (the rules ask a hundred thousand
+    // times over a capture): one pass settles those.
+    const DhcpOption* first = nullptr;
+    std::size_t instances = 0;
+    for (const auto& o : options) {
+        if (o.code != code) continue;
+        if (!first) first = &o;
+        ++instances;
+    }
+    if (instances == 0) return std::nullopt;
+    if (instances == 1) return first->data;
     std::optional<Bytes> out;
     // RFC 3396 §5 / RFC 2131 §4.1: options field, then file, then sname,
     // whatever order a built message keeps its instances in.
@@ -449,6 +460,9 @@ DhcpDecoded decode_dhcp(ByteView payload) {
     m.cookie = kMagicCookie;
 
     const ByteView main = payload.subspan(kOptionsOffset);
+    // Room for a PXE message's options at once (they are a dozen or two):
+    // a capture decodes a hundred thousand messages.
+    m.options.reserve(24);
     const WalkResult main_walk =
         walk_area(main, kOptionsOffset, OptionArea::Options, m, m.options_trailing, out.anomalies);
     if (!main_walk.end_seen && !main_walk.truncated) {

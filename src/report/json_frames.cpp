@@ -171,6 +171,21 @@ bool is_data_or_ack(std::uint16_t opcode) {
 
 namespace detail {
 
+std::size_t frame_entry_count(const analyze::Trace& trace) {
+    // As frame_entries() lists them: each kept frame, and each run of DATA
+    // and ACK events within a transfer.
+    std::size_t n = trace.frames.size();
+    for (const auto& t : trace.transfers) {
+        bool in_run = false;
+        for (const auto& e : t.events) {
+            const bool bulk = is_data_or_ack(e.opcode);
+            n += bulk && !in_run;
+            in_run = bulk;
+        }
+    }
+    return n;
+}
+
 std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Trace& trace, int indent) {
     const std::int64_t origin = trace.first_time_ns;
     // Where the MAC of an address is known (for the collapsed TFTP runs, whose

@@ -67,6 +67,8 @@ void write_session(PrettyWriter& w, const analyze::Trace& trace, const analyze::
 /// The entries of the report's frames[] (see frames_json()), each with its
 /// frame number and written at \p indent, in frame order.
 std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Trace& trace, int indent);
+/// How many entries frame_entries() gives for \p trace, without rendering them.
+std::size_t frame_entry_count(const analyze::Trace& trace);
 /// The same as values, for to_json().
 nlohmann::json finding_json(const checks::Finding& f);
 nlohmann::json session_json(const analyze::Trace& trace, const analyze::ClientSession& s, const analyze::BootPath& b);

@@ -206,22 +206,36 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
         boot = std::move(boots.front());
     }
 
+    // frames[] lists every frame only while there are at most max_frames
+    // entries in all, which a large capture passes early: the first pieces
+    // are held (up to max_held_bytes) and rendered at the end if frames[]
+    // stays, so that a large capture does not render thousands of entries
+    // only to drop them (a twentieth of the CPU time on a million frames).
+    bool hold = false;
     if (options_.keep_json && !frames_omitted_) {
-        for (const auto& [number, text] : detail::frame_entries(piece, 4))
-            frames_json_.emplace_back(number, spill_->put(text));
-        if (frames_json_.size() > options_.max_frames) {
+        frames_listed_ += detail::frame_entry_count(piece);
+        if (frames_listed_ > options_.max_frames) {
             frames_omitted_ = true;
             release(frames_json_);
+            release(frames_held_);
+            frames_held_bytes_ = 0;
+        } else if (const std::size_t bytes = held_bytes(piece); frames_held_bytes_ + bytes <= options_.max_held_bytes) {
+            hold = true;
+            frames_held_bytes_ += bytes;
+        } else {
+            render_frames(piece);
         }
     }
 
     // The frames go now; the reports read the session's MAC, addresses and
     // transfers, whose per-packet events go too.
-    release(piece.frames);
-    for (auto& t : piece.transfers) release(t.events);
-    for (auto& s : piece.sessions) {
-        release(s.dhcp_frames);
-        release(s.arp_frames);
+    if (!hold) {
+        release(piece.frames);
+        for (auto& t : piece.transfers) release(t.events);
+        for (auto& s : piece.sessions) {
+            release(s.dhcp_frames);
+            release(s.arp_frames);
+        }
     }
 
     // The reports' own renderers' pieces, on this session alone.
@@ -271,6 +285,21 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
         }
         findings_.push_back(std::move(r));
     }
+    if (hold) frames_held_.push_back(std::move(piece));
+}
+
+std::size_t StreamingAnalysis::held_bytes(const analyze::Trace& piece) {
+    // An estimate: the frame, its bytes twice (raw and the UDP payload), a
+    // DHCP message's options, each transfer's events.
+    std::size_t n = sizeof piece;
+    for (const auto& f : piece.frames)
+        n += sizeof f + 2 * f.raw.size() + (f.dhcp ? f.dhcp->options.size() * 64 : 0);
+    for (const auto& t : piece.transfers) n += sizeof t + t.events.size() * sizeof(analyze::TftpTransfer::Event);
+    return n;
+}
+
+void StreamingAnalysis::render_frames(const analyze::Trace& piece) {
+    for (const auto& [number, text] : detail::frame_entries(piece, 4)) frames_json_.emplace_back(number, spill_->put(text));
 }
 
 namespace {
@@ -315,6 +344,10 @@ Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
                      [](const auto& x, const auto& y) { return x.first < y.first; });
     std::stable_sort(sessions_text_.begin(), sessions_text_.end(),
                      [](const SessionText& x, const SessionText& y) { return x.first_frame < y.first_frame; });
+    if (!frames_omitted_)
+        for (const auto& piece : frames_held_) render_frames(piece);
+    release(frames_held_);
+    frames_held_bytes_ = 0;
     std::stable_sort(frames_json_.begin(), frames_json_.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
 

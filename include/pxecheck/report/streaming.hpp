@@ -43,6 +43,10 @@ public:
         /// frames[] of the JSON report is left out (with a note in the
         /// source's anomalies) once it would list more entries than this.
         std::size_t max_frames = 10000;
+        /// Sessions whose frames[] entries may still be left out are held
+        /// (not rendered) until this many bytes of them; later ones are
+        /// rendered at once. Either way the report is the same.
+        std::size_t max_held_bytes = std::size_t{16} << 20;
         /// Judge sessions on a second thread while the capture is read (the
         /// results and their order are the same either way).
         bool background = true;
@@ -122,6 +126,11 @@ private:
     std::map<MacAddr, Worst> worst_;
     std::vector<std::pair<std::size_t, Ref>> frames_json_;    ///< frame number, frames[] entry
     bool frames_omitted_ = false;
+    std::size_t frames_listed_ = 0;            ///< frames[] entries of the pieces so far
+    std::vector<analyze::Trace> frames_held_;  ///< pieces whose frames[] entries wait for finish()
+    std::size_t frames_held_bytes_ = 0;        ///< their size (held_bytes())
+    static std::size_t held_bytes(const analyze::Trace& piece);
+    void render_frames(const analyze::Trace& piece);
     std::size_t counts_[3] = {0, 0, 0};  ///< by checks::Severity
     std::size_t sessions_seen_ = 0;
     analyze::Trace summary_;

@@ -146,4 +146,69 @@ TEST(JsonText, EverySpecialByteAtEveryPlaceOfALongString) {
     EXPECT_EQ(parsed.at("sessions")[0].at("tftp").size(), names);
 }
 
+/// The JSON report of four clients, each fetching a file one after the
+/// other (each client judged before the next starts), with \p opt.
+std::string four_clients(report::StreamingAnalysis::Options opt) {
+    opt.background = false;
+    report::StreamingAnalysis sa{opt};
+    analyze::TraceBuilder builder{"four.pcap"};
+    analyze::StreamOptions stream;
+    stream.idle_horizon_ns = 0;
+    builder.stream(sa.sink(), stream);
+    std::int64_t t = 1'700'000'000'000'000'000;
+    for (std::uint8_t c = 1; c <= 4; ++c) {
+        link::UdpEndpoint client = kClient;
+        client.mac = *MacAddr::parse("52:54:00:12:34:0" + std::to_string(c));
+        client.ip = Ipv4Addr::from_octets(192, 168, 14, static_cast<std::uint8_t>(50 + c));
+        wire::TftpPacket rrq;
+        rrq.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Rrq);
+        rrq.filename = "file" + std::to_string(c);
+        rrq.mode = "octet";
+        builder.add(t += 1'000'000'000, link::build_udp_frame(client, kServer69, tftp(rrq)));
+        for (std::uint16_t block = 1; block <= 3; ++block) {
+            wire::TftpPacket data;
+            data.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Data);
+            data.block = block;
+            data.data = Bytes(block == 3 ? 10 : 512, c);
+            wire::TftpPacket ack;
+            ack.opcode = static_cast<std::uint16_t>(wire::TftpOpcode::Ack);
+            ack.block = block;
+            builder.add(t += 1'000'000, link::build_udp_frame(kServerTid, client, tftp(data)));
+            builder.add(t += 1'000'000, link::build_udp_frame(client, kServerTid, tftp(ack)));
+        }
+    }
+    report::RunInfo run;
+    run.command = "analyze";
+    run.source = "four.pcap";
+    auto a = sa.finish(run, std::move(builder).finish());
+    return report_text(sa, a);
+}
+
+TEST(JsonText, FramesHeldOrRenderedAtOnceGiveTheSameReport) {
+    // Each client lists two entries (its RRQ and one DATA/ACK run).
+    report::StreamingAnalysis::Options held;
+    const json h = json::parse(four_clients(held));
+    ASSERT_EQ(h.at("sessions").size(), 4u);
+    ASSERT_EQ(h.at("frames").size(), 8u);
+    EXPECT_EQ(h.at("frames")[1].at("run").at("data"), 3);
+
+    report::StreamingAnalysis::Options at_once;
+    at_once.max_held_bytes = 0;
+    EXPECT_EQ(four_clients(at_once), four_clients(held));
+
+    // Exactly at the limit frames[] stays; one entry past it, it goes,
+    // whether the sessions before were held or rendered.
+    for (const std::size_t budget : {std::size_t{0}, std::size_t{16} << 20}) {
+        report::StreamingAnalysis::Options limit;
+        limit.max_held_bytes = budget;
+        limit.max_frames = 8;
+        EXPECT_EQ(json::parse(four_clients(limit)).at("frames"), h.at("frames"));
+        limit.max_frames = 7;
+        const json cut = json::parse(four_clients(limit));
+        EXPECT_FALSE(cut.contains("frames"));
+        EXPECT_EQ(cut.at("source").at("anomalies").back().at("id"), "report.frames_omitted");
+        EXPECT_EQ(cut.at("sessions"), h.at("sessions"));
+    }
+}
+
 }  // namespace

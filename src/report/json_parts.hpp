@@ -23,6 +23,24 @@ namespace pxecheck::report::detail {
 /// the keys); the golden tests hold the two renderings together.
 class PrettyWriter {
 public:
+    /// A member name, checked when the program is compiled: every name the
+    /// report uses is a literal with nothing to escape, so writing one is a
+    /// copy (strings from the wire go through string(), which checks).
+    class Key {
+    public:
+        // NOLINTNEXTLINE(google-explicit-constructor): w.key("name") reads best
+        consteval Key(const char* name) : text_(name) {
+            for (const char c : text_)
+                if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f || c == '"' ||
+                    c == '\\')
+                    throw "a JSON member name must be printable ASCII without quotes or backslashes";
+        }
+        [[nodiscard]] std::string_view text() const { return text_; }
+
+    private:
+        std::string_view text_;
+    };
+
     /// \p indent: the column the value starts in (the text of an array
     /// element at that depth, its first line indented too).
     PrettyWriter(std::string& out, int indent);
@@ -30,7 +48,7 @@ public:
     void end_object();
     void begin_array();
     void end_array();
-    void key(std::string_view k);
+    void key(Key k);
     void string(std::string_view v);
     void unsigned_number(std::uint64_t v);
     void boolean(bool v);

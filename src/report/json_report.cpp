@@ -321,18 +321,14 @@ bool plain(std::string_view s) {
 }
 }  // namespace
 
-void PrettyWriter::key(std::string_view k) {
+void PrettyWriter::key(Key k) {
     before_value();
-    if (plain(k)) {
-        char* p = grow(k.size() + 4);
-        *p++ = '"';
-        std::memcpy(p, k.data(), k.size());
-        p += k.size();
-        std::memcpy(p, "\": ", 3);
-    } else {
-        append_string(out_, k);
-        out_.append(": ");
-    }
+    const std::string_view name = k.text();
+    char* p = grow(name.size() + 4);
+    *p++ = '"';
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    std::memcpy(p, "\": ", 3);
     after_key_ = true;
 }
 

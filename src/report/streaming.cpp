@@ -63,24 +63,36 @@ public:
         size_ += text.size();
         return r;
     }
-    /// Copies \p r to \p out; false on a read or write error. Reads with
-    /// pread: a seek per piece made stdio drop and refill its buffer for
-    /// each of tens of thousands of pieces.
+    /// Copies \p r to \p out; false on a read or write error. Reads the
+    /// file a window at a time: the pieces go out roughly in the order they
+    /// were put, tens of thousands of them, and a read each (or a seek,
+    /// which made stdio drop its buffer) cost more than the copying.
     bool copy(Ref r, std::FILE* out) {
         if (!file_) return std::fwrite(memory_.data() + r.offset, 1, r.size, out) == r.size;
         if (!flushed_) {
             if (std::fflush(file_) != 0) return false;
             flushed_ = true;
+            window_size_ = 0;
         }
-        char buf[65536];
-        std::uint64_t at = r.offset, left = r.size;
-        while (left) {
-            const ssize_t n = ::pread(fileno(file_), buf, static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof buf)),
-                                      static_cast<off_t>(at));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0 || std::fwrite(buf, 1, static_cast<std::size_t>(n), out) != static_cast<std::size_t>(n)) return false;
-            at += static_cast<std::uint64_t>(n);
-            left -= static_cast<std::uint64_t>(n);
+        while (r.size) {
+            if (r.offset < window_offset_ || r.offset >= window_offset_ + window_size_) {
+                if (window_.empty()) window_.resize(kWindow);
+                window_offset_ = r.offset;
+                window_size_ = 0;
+                for (;;) {
+                    const ssize_t n = ::pread(fileno(file_), window_.data(), window_.size(),
+                                              static_cast<off_t>(window_offset_));
+                    if (n < 0 && errno == EINTR) continue;
+                    if (n <= 0) return false;
+                    window_size_ = static_cast<std::uint64_t>(n);
+                    break;
+                }
+            }
+            const std::uint64_t at = r.offset - window_offset_;
+            const auto n = static_cast<std::size_t>(std::min(r.size, window_size_ - at));
+            if (std::fwrite(window_.data() + at, 1, n, out) != n) return false;
+            r.offset += n;
+            r.size -= n;
         }
         return true;
     }
@@ -92,6 +104,10 @@ private:
     std::uint64_t size_ = 0;
     bool failed_ = false;
     bool flushed_ = false;  ///< everything put() is in the file, for pread
+    static constexpr std::size_t kWindow = std::size_t{1} << 20;
+    std::vector<char> window_;  ///< the file's bytes from window_offset_ (copy())
+    std::uint64_t window_offset_ = 0;
+    std::uint64_t window_size_ = 0;
 };
 
 /// Judges sessions on a second thread, in the order they were handed over.

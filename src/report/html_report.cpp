@@ -838,7 +838,8 @@ std::string render_html(const json& report) {
     const bool has_replay = report.contains("replay") && report["replay"].is_object();
     const bool has_probes = report.contains("probes") && report["probes"].is_array();
     if (has_nics) out += fmt::format("<p class=\"part\">{}</p>", esc(nics_sentence(arr(report, "nics"))));
-    if (has_replay)
+    // Differences are the page's headline already (verdict_headline()).
+    if (has_replay && !replay_differs(report))
         out += fmt::format("<p class=\"part {}\">{}</p>", replay_differences(report["replay"]) ? "bad" : "good",
                            esc(replay_sentence(report["replay"])));
     if (has_probes) out += fmt::format("<p class=\"part\">{}</p>", esc(probes_sentence(report["probes"])));

@@ -517,8 +517,16 @@ TEST(RenderParts, HtmlReplayHighlightsDifferences) {
     for (const std::string text : {"captures/ipxe-bios-isc-dhcpd-tftpd-hpa.pcap", "52:54:00:12:34:56", "frame 1 of the capture",
                                    "02:50:58:12:34:56", "--mac rewrite", "option 50 in the DISCOVER was not sent"})
         EXPECT_NE(section.find(text), std::string::npos) << text;
+    // The verdict box says it once, as its headline.
     const std::string verdict = element(html, "<header class=\"verdict", "header");
-    EXPECT_NE(verdict.find("<p class=\"part bad\">The master answers 3 of 5"), std::string::npos);
+    EXPECT_EQ(count(verdict, "3 of 5 compared fields"), 1u) << verdict;
+    EXPECT_NE(verdict.find("Different: the master answers 3 of 5"), std::string::npos) << verdict;
+    // A capture that could not be read to the end heads the page as
+    // incomplete: the difference is then the box's own line.
+    json broken = with_parts(a.report, false, true, false);
+    broken["verdict"] = "error";
+    const std::string broken_box = element(report::render_html(broken), "<header class=\"verdict", "header");
+    EXPECT_NE(broken_box.find("<p class=\"part bad\">The master answers 3 of 5"), std::string::npos) << broken_box;
     // No difference: the sentence says so, nothing is highlighted.
     json same = with_parts(a.report, false, true, false);
     for (auto& row : same["replay"]["comparisons"]) row["same"] = true;

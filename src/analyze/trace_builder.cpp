@@ -458,8 +458,14 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
             // second reply to the same RRQ) must not change the transfer.
             if (!from_client_side && u.src_port == t.server_tid) {
                 t.oack = p.options;
-                if (auto v = p.option_number("blksize")) t.blksize = static_cast<std::uint32_t>(*v);
-                if (auto v = p.option_number("windowsize")) t.windowsize = static_cast<std::uint32_t>(*v);
+                // The OACK may say any 64-bit number; a value past 32 bits is
+                // kept as the largest one (cut to its low bits, 4294967808
+                // would read as blksize 512 and 4294967296 as windowsize 0).
+                auto u32 = [](std::uint64_t v) {
+                    return static_cast<std::uint32_t>(std::min<std::uint64_t>(v, std::numeric_limits<std::uint32_t>::max()));
+                };
+                if (auto v = p.option_number("blksize")) t.blksize = u32(*v);
+                if (auto v = p.option_number("windowsize")) t.windowsize = u32(*v);
                 if (auto v = p.option_number("tsize")) t.tsize = *v;
                 // A DATA and an ACK per block follow: room for them at once
                 // instead of a vector doubling (and copying) its way up.

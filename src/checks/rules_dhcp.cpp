@@ -1414,7 +1414,10 @@ void msg_012(const Context& ctx, Sink& sink) {
         std::vector<std::int64_t> gaps;
         for (std::size_t k = 1; k < run.size(); ++k) gaps.push_back(run[k]->time_ns - run[k - 1]->time_ns);
         const auto [mn, mx] = std::minmax_element(gaps.begin(), gaps.end());
-        if (*mx >= kSubSecond || *mx * 2 > *mn * 3) return;  // grows by more than half: backing off
+        // Grows by more than half: backing off. A negative gap (the capture's
+        // times go back) is no fixed interval either; it can be near -2^63 ns,
+        // where mn * 3 would overflow.
+        if (*mx >= kSubSecond || *mn < 0 || *mx * 2 > *mn * 3) return;
         const auto& m = *run.front()->dhcp;
         std::string list;
         for (std::size_t k = 0; k < gaps.size() && k < 5; ++k)

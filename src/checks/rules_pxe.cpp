@@ -467,7 +467,9 @@ static void pxe_007(const Context& ctx, Sink& sink) {
             for (std::size_t k = 1; k < ep.discovers.size(); ++k) {
                 const std::int64_t gap = ep.discovers[k]->time_ns - ep.discovers[k - 1]->time_ns;
                 const std::int64_t expected = std::min<std::int64_t>(4LL << (k - 1 < 3 ? k - 1 : 3), 32) * kNsPerSec;
-                if (gap * 2 < expected) {
+                // gap * 2 < expected, halving the (even) expected instead:
+                // times going back can make gap nearly -2^63 ns.
+                if (gap < expected / 2) {
                     gaps.push_back(seconds(gap) + " (retry " + std::to_string(k) + ", expected ~" +
                                    std::to_string(expected / kNsPerSec) + " s)");
                     frames.push_back(ep.discovers[k]->number);

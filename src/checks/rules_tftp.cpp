@@ -490,6 +490,14 @@ void tftp_010(const Tx& x, Sink& sink) {
         std::optional<std::uint64_t> timeout;
         if (t.oack)
             if (const auto* o = find_option(*t.oack, "timeout")) timeout = decimal(o->value);
+        // Half the negotiated timeout in ns. The OACK may name any 64-bit
+        // number of seconds, and timeout * 1e9 overflowed int64 past
+        // 9223372036 s. Past INT64_MAX / (1e9 / 2) s the half itself does not
+        // fit: it is then longer than any gap between two frame times.
+        constexpr std::int64_t kHalfSec = kSec / 2;
+        std::int64_t half_timeout = std::numeric_limits<std::int64_t>::max();
+        if (timeout && *timeout <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / kHalfSec))
+            half_timeout = static_cast<std::int64_t>(*timeout) * kHalfSec;
 
         struct Run {
             bool from_client;
@@ -510,7 +518,7 @@ void tftp_010(const Tx& x, Sink& sink) {
             for (std::size_t i = 1; i < r.times.size(); ++i) gaps.push_back(r.times[i] - r.times[i - 1]);
             const auto [mn, mx] = std::minmax_element(gaps.begin(), gaps.end());
             const std::string n = std::to_string(r.times.size());
-            if (timeout && !r.from_client && *mn < static_cast<std::int64_t>(*timeout) * kSec / 2) {
+            if (timeout && !r.from_client && *mn < half_timeout) {
                 sink.add("TFTP-010", blame,
                          what + " was resent after " + duration(*mn) + " though timeout=" + std::to_string(*timeout) +
                              " was negotiated",
@@ -529,7 +537,10 @@ void tftp_010(const Tx& x, Sink& sink) {
                          what + " was sent " + n + " times over " + duration(r.times.back() - r.times.front()) +
                              " with no retry cap",
                          r.frames, t.client_mac, Severity::Warn);
-            } else if (r.times.size() >= 4 && *mx * 10 <= *mn * 11) {
+            } else if (r.times.size() >= 4 && *mn > 0 && *mx - *mn <= *mn / 10) {
+                // mx * 10 <= mn * 11, without multiplying: gaps between frame
+                // times reach 2^63 ns (times decades apart, or going back),
+                // and a gap of 0 or less is no fixed interval.
                 sink.add("TFTP-010", blame,
                          what + " was sent " + n + " times at a fixed " + duration(*mn) +
                              " interval; RFC 1123 asks for adaptive (e.g. exponential) backoff",
@@ -861,7 +872,9 @@ void window_send(const Tx& x, Sink& sink, bool windowed) {
             if (high && *high == 0xffff && e.block == 1) wrap_to_one = true;
             int d = block_delta(e.block, acked);
             if (wrap_to_one && e.block < acked) --d;  // 65535 -> 1 skips block 0
-            if (d > static_cast<int>(w)) {
+            // Compared in 64 bits: an OACK's windowsize may exceed INT_MAX
+            // (it is TFTP-021's to report), and as an int it went negative.
+            if (d > static_cast<std::int64_t>(w)) {
                 if (overrun.empty())
                     overrun = "DATA " + std::to_string(e.block) + " went out while the last ACK was " +
                               std::to_string(acked) + ": " + std::to_string(d) + " blocks outstanding";

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,13 +44,17 @@ inline std::string lower(std::string_view s) {
     return out;
 }
 
-/// Strict decimal (RFC 2347 option values), nullopt otherwise.
+/// Strict decimal (RFC 2347 option values), nullopt otherwise. Takes what
+/// the wire decoder takes (TftpPacket::option_number): any number that fits
+/// 64 bits, leading zeros included, so a rule and the trace agree.
 inline std::optional<std::uint64_t> decimal(std::string_view s) {
-    if (s.empty() || s.size() > 19) return std::nullopt;
+    if (s.empty()) return std::nullopt;
     std::uint64_t v = 0;
     for (char c : s) {
         if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
+        v = v * 10 + d;
     }
     return v;
 }

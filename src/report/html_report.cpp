@@ -365,7 +365,15 @@ std::string timeline_svg(const Session& s, bool failed) {
         out += fmt::format("<rect class=\"track\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"16\" rx=\"3\"/>", kName,
                            yy + 4, kTrack);
         if (p.reached && p.start_ms && p.end_ms) {
-            const double a = *p.start_ms / total * kTrack, b = *p.end_ms / total * kTrack;
+            // On the track: times before the first DISCOVER (a capture whose
+            // times go back) scale to far below 0, and a double outside int
+            // range (or NaN, from an infinite time in a JSON file) does not
+            // convert to int (UB).
+            auto on_track = [&](double ms) {
+                const double v = ms / total * kTrack;
+                return v > 0 ? std::min(v, double{kTrack}) : 0.0;
+            };
+            const double a = on_track(*p.start_ms), b = on_track(*p.end_ms);
             const int x = kName + static_cast<int>(a);
             const int w = std::max(3, static_cast<int>(b - a));
             out += fmt::format("<rect class=\"bar{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"16\" rx=\"3\"/>",

@@ -100,6 +100,9 @@ public:
     TraceScript() : builder_("test") {}
 
     void advance_ms(std::int64_t ms) { now_ += ms * 1'000'000; }
+    /// Puts the clock at \p ns: captures can carry any time within
+    /// +/-link::kMaxFrameTimeNs, decades apart or going backwards.
+    void at_ns(std::int64_t ns) { now_ = ns; }
 
     /// A client DHCP message, broadcast from 0.0.0.0:68 (or from ciaddr when set).
     void client(const wire::DhcpMessage& m, const MacAddr& mac = kClientMac,

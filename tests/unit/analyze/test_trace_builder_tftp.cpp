@@ -104,3 +104,23 @@ TEST(TraceBuilderTftp, WriteCountsTheClientsData) {
     EXPECT_EQ(x.bytes, 599u);
     EXPECT_FALSE(x.sha256.empty());
 }
+
+// An OACK value is any decimal that fits 64 bits; blksize and windowsize are
+// kept in 32. Cut to their low 32 bits, 4294967808 read as blksize 512 and
+// 4294967296 as windowsize 0: too large a value stays too large.
+TEST(TraceBuilderTftp, OackValuesPast32BitsSaturate) {
+    TraceScript s;
+    s.tftp_from_client(wire::make_rrq("pxelinux.0", "octet", {{"blksize", "1432"}, {"windowsize", "4"}}), kCp, 69);
+    s.tftp_from_server(wire::make_oack({{"blksize", "4294967808"}, {"windowsize", "4294967296"}}), kSt, kCp);
+    ack(s, 0);
+    data(s, 1, 512);
+    ack(s, 1);
+    const auto t = s.finish();
+    ASSERT_EQ(t.transfers.size(), 1u);
+    const auto& x = t.transfers[0];
+    EXPECT_EQ(x.blksize, 0xffffffffu);
+    EXPECT_EQ(x.windowsize, 0xffffffffu);
+    // 512 octets are less than any such blksize: the last block.
+    EXPECT_TRUE(x.complete);
+    EXPECT_EQ(x.bytes, 512u);
+}

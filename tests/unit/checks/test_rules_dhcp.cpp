@@ -824,6 +824,24 @@ TEST(MSG_012, DoublingBackoffPasses) {
     EXPECT_NO_FINDING(run(s), "MSG-012");
 }
 
+// Capture times may go back by decades (+/-2^62 ns): the backoff test
+// multiplied the smallest gap by 3, which overflows int64 below -3.07e18 ns.
+// Wrapped, a gap of -4e18 ns next to one of 0.5 s read as a fixed interval.
+TEST(MSG_012, TimeGoingBackDecadesIsNoFixedInterval) {
+    auto d = pxe_discover();
+    TraceScript s;
+    s.at_ns(2'000'000'000'000'000'000);
+    s.client(d);
+    // secs differs in each copy so that none is taken for a duplicate frame.
+    d.secs = 4;
+    s.at_ns(-2'000'000'000'000'000'000);
+    s.client(d);
+    d.secs = 5;
+    s.at_ns(-2'000'000'000'000'000'000 + 500'000'000);
+    s.client(d);
+    EXPECT_NO_FINDING(run(s), "MSG-012");
+}
+
 // --- the whole section on healthy traces ---------------------------------------------------------------------------------
 
 namespace {

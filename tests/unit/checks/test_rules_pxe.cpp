@@ -408,6 +408,23 @@ TEST(PXE_007, FastDiscoverRetriesWarn) {
     EXPECT_TRUE(contains(fs[0].detail, "1.0 s")) << fs[0].detail;
 }
 
+// Frame times span +/-(2^62 - 1) ns, so a gap between two DISCOVERs fits
+// int64 but twice the gap may not: times going back from near the latest to
+// near the earliest a capture can hold overflowed gap * 2 (wrapped, to 2e10,
+// which hid this too-early retry).
+TEST(PXE_007, DiscoverTimesAtBothEndsOfTheRangeDoNotOverflow) {
+    TraceScript s;
+    DhcpMessage d = pxe_discover();
+    s.at_ns(link::kMaxFrameTimeNs);
+    s.client(d);  // frame 1
+    s.at_ns(-link::kMaxFrameTimeNs + 10'000'000'000);
+    s.client(d);  // frame 2: 292 years earlier, the same episode (not a pause)
+    const auto fs = run(s, "PXE-007");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_TRUE(has_frame(fs[0], 2));
+    EXPECT_TRUE(contains(fs[0].detail, "(retry 1, expected ~4 s)")) << fs[0].detail;
+}
+
 TEST(PXE_007, RequestBeforeProxyWindowsWarns) {
     TraceScript s;
     DhcpMessage d = pxe_discover();

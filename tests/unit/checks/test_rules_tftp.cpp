@@ -543,6 +543,52 @@ TEST(TFTP_010, ExponentialBackoffPasses) {
     EXPECT_TRUE(with_id(t.run(), "TFTP-010").empty());
 }
 
+// An OACK may name any 64-bit timeout: past 9223372036 s, timeout * 1e9 ns
+// overflowed int64 (UB; wrapped negative, it hid the early resend). 2^64 - 1
+// s is past even half of it in ns.
+TEST(TFTP_010, HugeNegotiatedTimeoutStillJudgesResends) {
+    for (const std::string timeout : {"9999999999", "18446744073709551615"}) {
+        Tftp t;
+        t.rrq("pxelinux.0", {{"timeout", timeout}});
+        t.oack({{"timeout", timeout}});  // frame 2
+        t.s.advance_ms(999);
+        t.oack({{"timeout", timeout}});  // frame 3: resent after 1 s
+        const auto fs = with_id(t.run(), "TFTP-010");
+        ASSERT_EQ(fs.size(), 1u) << dump(fs);
+        EXPECT_EQ(fs[0].severity, Severity::Warn);
+        EXPECT_TRUE(has_frame(fs[0], 3));
+        EXPECT_TRUE(contains(fs[0].detail, "after 1.0 s though timeout=" + timeout + " was negotiated"))
+            << fs[0].detail;
+    }
+}
+
+// Capture times may lie decades apart (+/-2^62 ns): the fixed-interval test
+// multiplied the gaps by 10 and 11, which overflows int64 from 9.2e17 ns
+// (29 years) on. Wrapped, these gaps (0.8, 1.0, 0.9 e18 ns: not fixed) read
+// as a fixed interval.
+TEST(TFTP_010, DecadesApartRepeatsAreJudgedWithoutOverflow) {
+    Tftp t;
+    for (std::int64_t at : {-2'000'000'000'000'000'000, -1'200'000'000'000'000'000, -200'000'000'000'000'000,
+                            700'000'000'000'000'000}) {
+        t.s.at_ns(at);
+        t.rrq("pxelinux.0");
+    }
+    EXPECT_TRUE(with_id(t.run(), "TFTP-010").empty());
+}
+
+TEST(TFTP_010, FixedIntervalDecadesApartWarns) {
+    Tftp t;
+    for (std::int64_t at : {-2'000'000'000'000'000'000, -1'000'000'000'000'000'000, std::int64_t{0},
+                            1'000'000'000'000'000'000}) {
+        t.s.at_ns(at);
+        t.rrq("pxelinux.0");
+    }
+    const auto fs = with_id(t.run(), "TFTP-010");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Warn);
+    EXPECT_TRUE(contains(fs[0].detail, "4 times at a fixed 1000000000.0 s interval")) << fs[0].detail;
+}
+
 TEST(TFTP_011, ErrorCodeOutsideRangeWarns) {
     Tftp t;
     t.rrq("pxelinux.0");
@@ -746,6 +792,31 @@ TEST(TFTP_020, TsizeDifferentFromBytesSentFails) {
     EXPECT_TRUE(contains(fs[0].detail, "tsize=4000 but 3000 octets were sent")) << fs[0].detail;
 }
 
+// 20 digits that still fit 64 bits: the decoder takes them as a number (and
+// the trace's tsize is that number), so the rule must too; it capped values
+// at 19 digits to stay clear of overflow and called this "not a number".
+TEST(TFTP_020, TwentyDigitTsizeIsANumber) {
+    Tftp t;
+    t.rrq("pxelinux.0", {{"tsize", "0"}});
+    t.oack({{"tsize", "18446744073709551615"}});  // frame 2: 2^64 - 1
+    t.ack(0);
+    t.lockstep(3000);
+    const auto fs = with_id(t.run(), "TFTP-020");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_TRUE(contains(fs[0].detail, "tsize=18446744073709551615 but 3000 octets were sent")) << fs[0].detail;
+}
+
+TEST(TFTP_020, TsizePast64BitsIsNotANumber) {
+    Tftp t;
+    t.rrq("pxelinux.0", {{"tsize", "0"}});
+    t.oack({{"tsize", "18446744073709551616"}});  // frame 2: 2^64
+    t.ack(0);
+    t.lockstep(3000);
+    const auto fs = with_id(t.run(), "TFTP-020");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_TRUE(contains(fs[0].detail, "is not a number")) << fs[0].detail;
+}
+
 TEST(TFTP_020, ProbeTsizeIsCheckedAgainstTheReRequest) {
     Tftp t;
     uefi_probe(t, 3000);
@@ -829,6 +900,22 @@ TEST(TFTP_022, WindowsAndRestartAtLastAckPass) {
     const auto fs = t.run();
     EXPECT_TRUE(with_id(fs, "TFTP-022").empty()) << dump(fs);
     EXPECT_TRUE(with_id(fs, "TFTP-023").empty()) << dump(fs);
+}
+
+// windowsize 4294967295 (TFTP-021 reports the value) became -1 through an
+// int cast, and every DATA then counted as sent past the window.
+TEST(TFTP_022, HugeWindowsizeIsNoOverrun) {
+    Tftp t;
+    t.rrq("bootx64.efi", {{"windowsize", "4294967295"}});
+    t.oack({{"windowsize", "4294967295"}});
+    t.ack(0);
+    t.data(1, 512);
+    t.data(2, 512);
+    t.data(3, 100);
+    t.ack(3);
+    const auto fs = t.run();
+    EXPECT_TRUE(with_id(fs, "TFTP-022").empty()) << dump(fs);
+    EXPECT_EQ(with_id(fs, "TFTP-021").size(), 1u) << dump(fs);
 }
 
 TEST(TFTP_023, AckPastAGapFails) {

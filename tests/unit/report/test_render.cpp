@@ -180,6 +180,35 @@ TEST(RenderHtml, ToleratesReportsWithoutOptionalParts) {
     EXPECT_NO_THROW(report::render_junit(odd));
 }
 
+// The timeline scales each phase's times (ms since the first DISCOVER) to
+// a 640-pixel track. They are far outside it when the capture's times go
+// back or lie decades apart (-3e15 ms here: 95 years back), or in any JSON
+// given to `report render`; scaled, they were cast to int out of range (UB;
+// x86 gives INT_MIN). A bar stays on the track.
+TEST(RenderHtml, TimelineBarsStayOnTheTrack) {
+    auto a = analyse(lab_capture("ipxe-bios-isc-dhcpd-tftpd-hpa.pcap"));
+    ASSERT_TRUE(a.report["sessions"].is_array() && !a.report["sessions"].empty());
+    auto& t = a.report["sessions"][0]["timings_ms"];
+    t["ack"] = -3e15;
+    t["boot_info"] = -3e15;
+    const std::string html = report::render_html(a.report);
+    std::size_t bars = 0;
+    for (auto p = html.find("<rect class=\"bar"); p != std::string::npos; p = html.find("<rect class=\"bar", p + 1)) {
+        auto attr = [&](const std::string& name) {
+            const auto at = html.find(" " + name + "=\"", p) + name.size() + 3;
+            return std::stol(html.substr(at, html.find('"', at) - at));
+        };
+        const long x = attr("x"), w = attr("width");
+        SCOPED_TRACE(html.substr(p, html.find('>', p) - p));
+        EXPECT_GE(x, 260);  // kName: where the track starts
+        EXPECT_LE(x, 260 + 640);
+        EXPECT_GE(w, 3);
+        EXPECT_LE(x + w, 260 + 640 + 3);
+        ++bars;
+    }
+    EXPECT_EQ(bars, 4u);
+}
+
 TEST(RenderHtml, SameOutputFromTheJsonText) {
     const auto a = analyse(lab_capture("ipxe-bios-isc-dhcpd-tftpd-hpa.pcap"));
     const json reparsed = json::parse(a.report.dump(2));

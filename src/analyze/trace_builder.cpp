@@ -85,7 +85,8 @@ struct TraceBuilder::Impl {
         std::vector<std::uint64_t> transfer_order;  ///< creation rank of each transfer
         std::vector<TransferKey> keys;       ///< open_transfers entries it made
         std::uint64_t order = 0;             ///< creation rank: first appearance
-        std::int64_t last_ns = 0;            ///< time of its latest frame
+        std::int64_t last_ns = 0;            ///< time of its latest frame (once touched)
+        bool touched = false;                ///< it has had a frame
         std::size_t unfinished = 0;          ///< transfers with no final block or ERROR yet
     };
 
@@ -143,7 +144,10 @@ struct TraceBuilder::Impl {
 
     /// The session saw traffic now.
     void touch(Live& l, std::int64_t time_ns) {
-        l.last_ns = std::max(l.last_ns, time_ns);
+        // From its first frame, not from 0: times before 1970 are negative,
+        // and a session that started at 0 would never look idle.
+        l.last_ns = l.touched ? std::max(l.last_ns, time_ns) : time_ns;
+        l.touched = true;
         attached = true;
     }
     /// Keeps \p f in \p l; returns its index there.
@@ -470,7 +474,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
                 // A DATA and an ACK per block follow: room for them at once
                 // instead of a vector doubling (and copying) its way up.
                 if (t.tsize && t.blksize)
-                    t.events.reserve(std::min<std::uint64_t>(2 * (*t.tsize / t.blksize) + 8, kMaxReservedEvents));
+                    t.events.reserve(2 * std::min<std::uint64_t>(*t.tsize / t.blksize, kMaxReservedEvents / 2) + 8);
             }
             break;
         case wire::TftpOpcode::Error: {

@@ -132,6 +132,24 @@ TEST(TraceBuilderStream, CompleteSessionLeavesAsItsOwnTrace) {
     EXPECT_EQ(rest.total_frames, 30u);
 }
 
+TEST(TraceBuilderStream, SessionsBefore1970LeaveToo) {
+    // A capture's times can be negative (a clock before 1970, or a classic
+    // pcap's seconds past 2^31, which libpcap reads as signed): a session
+    // is idle from its own last frame, not from time 0.
+    analyze::TraceBuilder b("test");
+    Collected got;
+    b.stream(got.sink(), horizon(10 * kSec));
+    Feeder f(b);
+    f.now = -1'000 * kSec;
+    f.boot(1);
+    f.now += 30 * kSec;
+    f.boot(2);
+    ASSERT_EQ(got.pieces.size(), 1u) << "client 1 was silent past the horizon";
+    EXPECT_EQ(got.pieces[0].sessions.at(0).mac, client_mac(1));
+    std::move(b).finish();
+    EXPECT_EQ(got.pieces.size(), 2u);
+}
+
 TEST(TraceBuilderStream, MemoryFollowsLiveSessionsNotTheCapture) {
     analyze::TraceBuilder b("test");
     std::size_t sessions = 0, kept_frames = 0, peak_frames = 0, peak_sessions = 0;

@@ -36,6 +36,7 @@ FileTee::FileTee(int fd, Observer observer, std::size_t block) : fd_(fd), block_
         free_.push_back(buffers_.back().get());
     }
     if (observer_) thread_ = std::thread([this] { observe(); });
+    else thread_ = std::thread([this] { read_ahead(); });
 }
 
 FileTee::~FileTee() {
@@ -74,6 +75,17 @@ void FileTee::drop(Buffer* b) {
 }
 
 ByteView FileTee::next() {
+    if (!observer_) {
+        // Blocks the read-ahead thread has read, in order.
+        std::unique_lock lock(mutex_);
+        if (current_) drop(std::exchange(current_, nullptr));
+        if (consumer_gone_) return {};
+        changed_.wait(lock, [&] { return !read_.empty() || ended_ || stopping_; });
+        if (read_.empty()) return {};
+        current_ = read_.front();
+        read_.pop_front();
+        return ByteView(current_->bytes.data(), current_->size);
+    }
     Buffer* b = nullptr;
     {
         std::unique_lock lock(mutex_);
@@ -121,6 +133,34 @@ bool FileTee::wait_observed() {
 std::string FileTee::error() const {
     std::lock_guard lock(mutex_);
     return error_;
+}
+
+void FileTee::read_ahead() {
+    // Named for top -H and perf.
+    pthread_setname_np(pthread_self(), "pxecheck-read");
+    for (;;) {
+        Buffer* b = nullptr;
+        {
+            std::unique_lock lock(mutex_);
+            changed_.wait(lock, [&] { return !free_.empty() || consumer_gone_ || stopping_; });
+            if (consumer_gone_ || stopping_) return;
+            b = free_.back();
+            free_.pop_back();
+        }
+        // Only this thread reads and moves offset_.
+        const bool got = fill(*b, offset_);
+        std::lock_guard lock(mutex_);
+        if (!got) {
+            free_.push_back(b);
+            ended_ = true;
+            changed_.notify_all();
+            return;
+        }
+        offset_ += b->size;
+        b->users = 1;
+        read_.push_back(b);
+        changed_.notify_all();
+    }
 }
 
 void FileTee::observe() {

@@ -3,7 +3,8 @@
 // end (clean or error) that libpcap alone gives for the same bytes, whatever
 // size the reads are. The first octet picks the read size (1 to 256 bytes),
 // so that headers and records are cut across reads at every place; the
-// rest is the file. The observer must see every byte of the file, in order.
+// rest is the file. The observer must see every byte of the file, in order;
+// without an observer (a read-ahead thread) the frames are the same.
 #include <pcap/pcap.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -69,6 +70,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if ((*reader)->error().empty() == their_error) std::abort();
         if (!(*reader)->wait_observed()) std::abort();
         if (observed != std::vector<std::uint8_t>(data + 1, data + 1 + written)) std::abort();
+    }
+    // Without an observer a thread reads ahead: the same frames and end.
+    auto ahead = link::PcapReader::open(path, {}, read_block);
+    if (static_cast<bool>(ahead) != libpcap_reads) std::abort();
+    if (ahead) {
+        std::vector<Record> ours;
+        while (auto v = (*ahead)->next_view())
+            ours.emplace_back(v->timestamp_ns, v->original_length, std::vector<std::uint8_t>(v->data.begin(), v->data.end()));
+        if (ours != theirs) std::abort();
+        if ((*ahead)->error().empty() == their_error) std::abort();
     }
     ::close(fd);
     return 0;

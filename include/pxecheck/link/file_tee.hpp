@@ -10,7 +10,9 @@
 /// user cost a copy each; mapping it cost page faults, munmap and TLB
 /// flushes per mapping, more than the copy; a read-ahead thread that both
 /// read and hashed became the longest thread. Here the consumer pays the
-/// copy and the observer only its own work.
+/// copy and the observer only its own work. Without an observer a thread
+/// reads ahead instead, so that the copy is not the consumer's either
+/// (`analyze` without a JSON report, whose consumer is the longest thread).
 
 #include <condition_variable>
 #include <cstddef>
@@ -47,10 +49,10 @@ public:
 
     /// The next block, valid until the next call or release(); empty at the
     /// end of the file or after a read error (see error()). Waits when the
-    /// observer is far behind.
+    /// observer is far behind, or (without one) for the read-ahead thread.
     ByteView next();
     /// The consumer takes no more blocks; the observer reads the rest of
-    /// the file itself.
+    /// the file itself (without one, reading stops).
     void release();
     /// Releases the consumer's side and waits until the observer has seen
     /// every block; true when the whole file was read without an error.
@@ -71,6 +73,7 @@ private:
     /// or on a read error (recorded). Called without the lock.
     bool fill(Buffer& b, std::uint64_t offset);
     void observe();
+    void read_ahead();  ///< the thread's work without an observer
     void drop(Buffer* b);  ///< one user is done with \p b; with the lock held
 
     int fd_;
@@ -81,6 +84,7 @@ private:
     std::vector<std::unique_ptr<Buffer>> buffers_;
     std::vector<Buffer*> free_;         ///< buffers nobody holds
     std::deque<Buffer*> to_observe_;    ///< read by the consumer, not yet observed
+    std::deque<Buffer*> read_;          ///< without an observer: read ahead, not yet consumed
     Buffer* current_ = nullptr;         ///< the consumer's block
     std::uint64_t offset_ = 0;          ///< next byte to read (the consumer's, then the observer's)
     bool consumer_gone_ = false;

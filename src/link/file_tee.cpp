@@ -67,6 +67,28 @@ bool FileTee::fill(Buffer& b, std::uint64_t offset) {
     return n > 0;
 }
 
+FileTee::Buffer* FileTee::read_block(bool until_consumer_gone) {
+    Buffer* b = nullptr;
+    {
+        std::unique_lock lock(mutex_);
+        auto stop = [&] { return stopping_ || (until_consumer_gone && consumer_gone_); };
+        changed_.wait(lock, [&] { return !free_.empty() || stop(); });
+        if (stop()) return nullptr;
+        b = free_.back();
+        free_.pop_back();
+    }
+    const bool got = fill(*b, offset_);
+    std::lock_guard lock(mutex_);
+    if (!got) {
+        free_.push_back(b);
+        ended_ = true;
+        changed_.notify_all();
+        return nullptr;
+    }
+    offset_ += b->size;
+    return b;
+}
+
 void FileTee::drop(Buffer* b) {
     if (--b->users == 0) {
         free_.push_back(b);
@@ -86,26 +108,15 @@ ByteView FileTee::next() {
         read_.pop_front();
         return ByteView(current_->bytes.data(), current_->size);
     }
-    Buffer* b = nullptr;
     {
-        std::unique_lock lock(mutex_);
+        std::lock_guard lock(mutex_);
         if (current_) drop(std::exchange(current_, nullptr));
         if (consumer_gone_ || ended_) return {};
-        changed_.wait(lock, [&] { return !free_.empty() || stopping_; });
-        if (stopping_) return {};
-        b = free_.back();
-        free_.pop_back();
     }
     // Only the consumer moves offset_ until it is gone.
-    const bool got = fill(*b, offset_);
+    Buffer* b = read_block(false);
+    if (!b) return {};
     std::lock_guard lock(mutex_);
-    if (!got) {
-        free_.push_back(b);
-        ended_ = true;
-        changed_.notify_all();
-        return {};
-    }
-    offset_ += b->size;
     b->users = observer_ ? 2 : 1;
     current_ = b;
     if (observer_) {
@@ -138,25 +149,9 @@ std::string FileTee::error() const {
 void FileTee::read_ahead() {
     // Named for top -H and perf.
     pthread_setname_np(pthread_self(), "pxecheck-read");
-    for (;;) {
-        Buffer* b = nullptr;
-        {
-            std::unique_lock lock(mutex_);
-            changed_.wait(lock, [&] { return !free_.empty() || consumer_gone_ || stopping_; });
-            if (consumer_gone_ || stopping_) return;
-            b = free_.back();
-            free_.pop_back();
-        }
-        // Only this thread reads and moves offset_.
-        const bool got = fill(*b, offset_);
+    // Only this thread reads and moves offset_.
+    while (Buffer* b = read_block(true)) {
         std::lock_guard lock(mutex_);
-        if (!got) {
-            free_.push_back(b);
-            ended_ = true;
-            changed_.notify_all();
-            return;
-        }
-        offset_ += b->size;
         b->users = 1;
         read_.push_back(b);
         changed_.notify_all();

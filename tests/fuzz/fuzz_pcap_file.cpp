@@ -37,6 +37,14 @@ bool libpcap_frames(const std::string& path, std::vector<Record>& out, bool& err
     return true;
 }
 
+/// Every frame \p reader gives, as libpcap_frames() lists them.
+std::vector<Record> frames_of(pxecheck::link::PcapReader& reader) {
+    std::vector<Record> out;
+    while (auto v = reader.next_view())
+        out.emplace_back(v->timestamp_ns, v->original_length, std::vector<std::uint8_t>(v->data.begin(), v->data.end()));
+    return out;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -63,10 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         path, [&](ByteView b) { observed.insert(observed.end(), b.begin(), b.end()); }, read_block);
     if (static_cast<bool>(reader) != libpcap_reads) std::abort();
     if (reader) {
-        std::vector<Record> ours;
-        while (auto v = (*reader)->next_view())
-            ours.emplace_back(v->timestamp_ns, v->original_length, std::vector<std::uint8_t>(v->data.begin(), v->data.end()));
-        if (ours != theirs) std::abort();
+        if (frames_of(**reader) != theirs) std::abort();
         if ((*reader)->error().empty() == their_error) std::abort();
         if (!(*reader)->wait_observed()) std::abort();
         if (observed != std::vector<std::uint8_t>(data + 1, data + 1 + written)) std::abort();
@@ -75,10 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto ahead = link::PcapReader::open(path, {}, read_block);
     if (static_cast<bool>(ahead) != libpcap_reads) std::abort();
     if (ahead) {
-        std::vector<Record> ours;
-        while (auto v = (*ahead)->next_view())
-            ours.emplace_back(v->timestamp_ns, v->original_length, std::vector<std::uint8_t>(v->data.begin(), v->data.end()));
-        if (ours != theirs) std::abort();
+        if (frames_of(**ahead) != theirs) std::abort();
         if ((*ahead)->error().empty() == their_error) std::abort();
     }
     ::close(fd);

@@ -72,6 +72,11 @@ private:
     /// Reads the block at \p offset into \p b; false at the end of the file
     /// or on a read error (recorded). Called without the lock.
     bool fill(Buffer& b, std::uint64_t offset);
+    /// A free buffer (waiting for one) filled with the block at offset_,
+    /// which moves on; nullptr at the end of the file or on an error (both
+    /// recorded), or when stopping (or, with \p until_consumer_gone, when
+    /// the consumer let go) while waiting. By the one thread that reads.
+    Buffer* read_block(bool until_consumer_gone);
     void observe();
     void read_ahead();  ///< the thread's work without an observer
     void drop(Buffer* b);  ///< one user is done with \p b; with the lock held

@@ -38,6 +38,15 @@ std::string report_text(report::StreamingAnalysis& sa, const report::Analysis& a
     return text;
 }
 
+/// The JSON report of what \p builder streamed into \p sa.
+std::string finished_report(report::StreamingAnalysis& sa, analyze::TraceBuilder&& builder, const std::string& source) {
+    report::RunInfo run;
+    run.command = "analyze";
+    run.source = source;
+    auto a = sa.finish(run, std::move(builder).finish());
+    return report_text(sa, a);
+}
+
 /// A synthetic capture streamed into a StreamingAnalysis on this thread;
 /// text() is the JSON report it writes.
 struct SyntheticRun {
@@ -49,13 +58,7 @@ struct SyntheticRun {
     report::StreamingAnalysis sa{options()};
     analyze::TraceBuilder builder{"synthetic.pcap"};
     SyntheticRun() { builder.stream(sa.sink()); }
-    std::string text() {
-        report::RunInfo run;
-        run.command = "analyze";
-        run.source = "synthetic.pcap";
-        auto a = sa.finish(run, std::move(builder).finish());
-        return report_text(sa, a);
-    }
+    std::string text() { return finished_report(sa, std::move(builder), "synthetic.pcap"); }
 };
 
 TEST(JsonText, StreamingReportIsWhatDumpWrites) {
@@ -177,11 +180,7 @@ std::string four_clients(report::StreamingAnalysis::Options opt) {
             builder.add(t += 1'000'000, link::build_udp_frame(client, kServerTid, tftp(ack)));
         }
     }
-    report::RunInfo run;
-    run.command = "analyze";
-    run.source = "four.pcap";
-    auto a = sa.finish(run, std::move(builder).finish());
-    return report_text(sa, a);
+    return finished_report(sa, std::move(builder), "four.pcap");
 }
 
 TEST(JsonText, FramesHeldOrRenderedAtOnceGiveTheSameReport) {

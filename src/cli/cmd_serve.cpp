@@ -239,11 +239,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
     master::TftpServerConfig tftp;
     if (!settings.tftp_root.empty()) {
         root = std::make_unique<master::RootDirectory>(settings.tftp_root);
-        const int mtu = io.mtu() > 0 ? io.mtu() : 1500;
-        // blksize fits one unfragmented datagram: MTU less IPv4 (20), UDP (8), TFTP (4).
-        const int link_cap = std::max(8, mtu - 32);
-        tftp.max_blksize = static_cast<std::uint16_t>(
-            settings.tftp_max_blksize != 0 ? std::min<int>(settings.tftp_max_blksize, link_cap) : link_cap);
+        tftp.max_blksize = scenario::tftp_blksize_cap(settings.tftp_max_blksize, io.mtu());
         tftp.max_windowsize = settings.tftp_max_windowsize;
         tftp.retry_initial = Micros(static_cast<std::int64_t>(settings.tftp_timeout * 1e6));
         tftp.retry_max = Micros(static_cast<std::int64_t>(settings.tftp_retry_max * 1e6));

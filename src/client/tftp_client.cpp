@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <utility>
 
 namespace pxecheck::client {
@@ -34,12 +35,18 @@ std::string offset_text(TimePoint at, TimePoint since) {
     return buf;
 }
 
+/// Strict decimal that fits 64 bits, leading zeros included (as the wire
+/// decoder's TftpPacket::option_number). Overflow is checked digit by digit:
+/// a 19-digit cap called a 20-digit OACK value that fits (tsize
+/// 18446744073709551615, blksize 00000000000000001432) "not a number".
 std::optional<std::uint64_t> number(std::string_view v) {
-    if (v.empty() || v.size() > 19) return std::nullopt;
+    if (v.empty()) return std::nullopt;
     std::uint64_t n = 0;
     for (char c : v) {
         if (c < '0' || c > '9') return std::nullopt;
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
+        n = n * 10 + d;
     }
     return n;
 }

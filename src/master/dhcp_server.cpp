@@ -187,7 +187,17 @@ struct DhcpServer::Impl {
     }
     TimePoint from_unix(std::int64_t u) const {
         if (u == Lease::kNever) return TimePoint::max();
-        return anchor_tp + std::chrono::seconds(u - anchor_unix);
+        // A lease file may hold any 64-bit expiry. Seconds that far from the
+        // anchor overflow the microseconds of a TimePoint (and u - anchor_unix
+        // itself may overflow), so the expiry is pinned to the range a
+        // TimePoint can express: still a finite expiry, short of max() (which
+        // means "never").
+        const std::int64_t anchor_us = anchor_tp.time_since_epoch().count();
+        const std::int64_t ahead = (Micros::max().count() - 1 - std::max<std::int64_t>(anchor_us, 0)) / 1'000'000;
+        const std::int64_t behind = (Micros::min().count() - std::min<std::int64_t>(anchor_us, 0)) / 1'000'000;
+        std::int64_t d = 0;
+        if (__builtin_sub_overflow(u, anchor_unix, &d)) d = u > anchor_unix ? ahead : behind;
+        return anchor_tp + std::chrono::seconds(std::clamp(d, behind, ahead));
     }
     TimePoint after(TimePoint now, std::uint32_t seconds) const {
         if (seconds == kInfiniteLease) return TimePoint::max();

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <set>
 #include <utility>
@@ -74,12 +75,17 @@ std::string lower(std::string_view s) {
 }
 
 /// Strict unsigned decimal ("0" .. "18446744073709551615"), nothing else.
+/// Leading zeros count for nothing, so the length is no bound: overflow is
+/// checked digit by digit (a 19-digit cap refused 20-digit values that fit,
+/// such as tsize=18446744073709551615 or blksize=00000000000000001024).
 std::optional<std::uint64_t> decimal(std::string_view s) {
-    if (s.empty() || s.size() > 19) return std::nullopt;
+    if (s.empty()) return std::nullopt;
     std::uint64_t v = 0;
     for (char c : s) {
         if (c < '0' || c > '9') return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
+        v = v * 10 + d;
     }
     return v;
 }
@@ -279,7 +285,10 @@ struct TftpServer::Impl {
             if (!seen.insert(name).second) continue;  // a repeat: the first one counts
             const auto v = decimal(o.value);
             if (name == "blksize" && v && *v >= 8 && *v <= 65464) {
-                t.blksize = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, cfg.max_blksize));
+                // A cap below RFC 2348's minimum of 8 (0 from a config that
+                // never set it) would grant blksize 0 and divide by it below.
+                const std::uint64_t cap = std::max<std::uint16_t>(cfg.max_blksize, 8);
+                t.blksize = static_cast<std::uint32_t>(std::min<std::uint64_t>(*v, cap));
                 granted.push_back({o.name, std::to_string(t.blksize)});
             } else if (name == "tsize" && v) {
                 granted.push_back({o.name, std::to_string(t.data.size())});

@@ -424,6 +424,16 @@ Result<master::Reservation> parse_reservation_flag(std::string_view text) {
     return r;
 }
 
+std::uint16_t tftp_blksize_cap(std::uint16_t configured, int mtu) {
+    if (mtu <= 0) mtu = 1500;
+    // blksize fits one unfragmented datagram: MTU less IPv4 (20), UDP (8),
+    // TFTP (4). An MTU past 65567 (nothing bounds what an interface reports)
+    // gave a cap past 65535, cut to its low 16 bits by the cast (65536 -> 0),
+    // so the cap is held to RFC 2348's range before it.
+    const int link_cap = std::clamp(mtu - 32, 8, 65464);
+    return static_cast<std::uint16_t>(configured != 0 ? std::min<int>(configured, link_cap) : link_cap);
+}
+
 Result<ServeSettings> parse_master_toml(std::string_view text, std::string_view source) {
     toml::table doc;
     try {

@@ -128,5 +128,10 @@ std::optional<std::vector<std::uint16_t>> parse_arch(std::string_view text);
 Result<master::PxeMenuEntry> parse_menu_flag(std::string_view text);
 /// --reserve "MAC,IP[,FILE]".
 Result<master::Reservation> parse_reservation_flag(std::string_view text);
+/// The TFTP server's max_blksize: \p configured (ServeSettings::
+/// tftp_max_blksize, 0: none) within what one unfragmented datagram on a
+/// link of \p mtu carries (mtu <= 0: unknown, 1500), and within RFC 2348's
+/// 8..65464.
+std::uint16_t tftp_blksize_cap(std::uint16_t configured, int mtu);
 
 }  // namespace pxecheck::scenario

@@ -385,6 +385,31 @@ TEST(TftpClient, OackTimeoutDifferentFromAskedIsRefused) {
     EXPECT_EQ(one(c).error_code, 8);
 }
 
+// OACK values of 20 digits that fit 64 bits are numbers (the wire decoder
+// takes them): a 19-digit cap refused this valid OACK with ERROR 8.
+TEST(TftpClient, TwentyDigitOackValuesAreNumbers) {
+    TftpClient c(base_request());
+    c.start(TimePoint{});
+    (void)one(c);
+    c.on_datagram(at_ms(1), from(kTid, wire::make_oack({{"blksize", "00000000000000001432"},
+                                                         {"tsize", "18446744073709551615"}})));
+    EXPECT_TRUE(is_ack(one(c), 0)) << c.result().problem;
+    EXPECT_EQ(c.result().status, TftpResult::Status::Running);
+    EXPECT_EQ(c.result().blksize, 1432u);
+    EXPECT_EQ(c.result().tsize, std::uint64_t{18446744073709551615u});
+}
+
+// One past 2^64 - 1 is still no number: ERROR 8, not a wrapped size.
+TEST(TftpClient, OackTsizePast64BitsIsRefused) {
+    TftpClient c(base_request());
+    c.start(TimePoint{});
+    (void)one(c);
+    c.on_datagram(at_ms(1), from(kTid, wire::make_oack({{"tsize", "18446744073709551616"}})));
+    EXPECT_EQ(one(c).error_code, 8);
+    EXPECT_EQ(c.result().status, TftpResult::Status::Error);
+    EXPECT_FALSE(c.result().tsize);
+}
+
 TEST(TftpClient, RepeatedOackGetsAck0Again) {
     TftpClient c(base_request());
     c.start(TimePoint{});

@@ -128,6 +128,34 @@ TEST(LeaseStore, ExpiredRecordsAreNotLoadedAndBadStoresReported) {
     EXPECT_NE(st.error().find("line 1"), std::string::npos);
 }
 
+// Any 64-bit expiry parses, but seconds that far ahead overflowed the
+// microseconds of a TimePoint when the server loaded them (UBSan aborts on
+// the old code). The lease is kept, far in the future and still finite.
+TEST(LeaseStore, ExpiryBeyondTheClockRangeLoadsWithoutOverflow) {
+    MemoryLeaseStore store;
+    store.set_text("bound 52:54:00:12:34:56 192.168.14.10 9223372036854775806\n"
+                   "declined 52:54:00:12:34:57 192.168.14.11 100000000000000\n");
+    DhcpServer s(full_config(), &store);
+    ASSERT_TRUE(s.start(t0(), kUnixStart).ok());
+    const auto leases = s.leases();
+    ASSERT_EQ(leases.size(), 2u);
+    for (const auto& l : leases) {
+        EXPECT_NE(l.expires, Lease::kNever);
+        EXPECT_GT(l.expires, kUnixStart + std::int64_t{100'000} * 365 * 86400);  // 100000 years on
+    }
+    const auto next = s.next_deadline();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_GT(*next, t0() + std::chrono::hours(24 * 365 * 1000));
+    EXPECT_LT(*next, TimePoint::max());
+    // Neither record ends a thousand years on: both addresses stay taken.
+    s.on_timer(t0() + std::chrono::hours(24 * 365 * 1000));
+    EXPECT_EQ(s.leases().size(), 2u);
+    s.on_datagram(t0(), to_server(pxe_msg(DhcpMessageType::Discover, 1, MacAddr{{2, 0, 0, 0, 0, 2}})));
+    auto r = replies(s);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0].msg.yiaddr, ip(12));
+}
+
 TEST(LeaseStore, FileStoreWritesAndReadsBack) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "pxecheck-leases-XXXXXX").string();
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);

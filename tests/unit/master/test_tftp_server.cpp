@@ -169,6 +169,38 @@ TEST(TftpServer, OptionsAreCappedEchoedOrDropped) {
     EXPECT_EQ(o.pkt.options, (std::vector<wire::TftpOption>{{"tsize", "3000"}}));
 }
 
+// Leading zeros make a value long, not large: 20-digit values that fit 64
+// bits are numbers. A 19-digit cap dropped both options (DATA 1 at once).
+TEST(TftpServer, TwentyDigitOptionValuesAreNumbers) {
+    Tftp t;
+    t.files.add("f", pattern(3000));
+    const Out o = t.request(
+        wire::make_rrq("f", "octet", {{"blksize", "00000000000000001024"}, {"tsize", "00000000000000000000"}}));
+    ASSERT_TRUE(is(o, TftpOpcode::Oack));
+    EXPECT_EQ(o.pkt.options, (std::vector<wire::TftpOption>{{"blksize", "1024"}, {"tsize", "3000"}}));
+    // Past 2^64 - 1 it is no number and is dropped like a malformed option.
+    const Out big = t.request(wire::make_rrq("f", "octet", {{"tsize", "18446744073709551616"}}), t0(),
+                              kClientPort + 1);
+    EXPECT_TRUE(is(big, TftpOpcode::Data));
+}
+
+// A max_blksize below RFC 2348's 8 (0: a config that never set it) granted
+// blksize 0, and the block count divided by it (SIGFPE).
+TEST(TftpServer, MaxBlksizeBelowEightStillGrantsEight) {
+    TftpServerConfig c = Tftp::config();
+    c.max_blksize = 0;
+    Tftp t(c);
+    t.files.add("f", pattern(20));
+    const Out o = t.request(wire::make_rrq("f", "octet", {{"blksize", "512"}}));
+    ASSERT_TRUE(is(o, TftpOpcode::Oack));
+    EXPECT_EQ(o.pkt.options, (std::vector<wire::TftpOption>{{"blksize", "8"}}));
+    t.send(t0(), wire::make_ack(0), o.d.src_port);
+    auto d = t.out();
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].pkt.block, 1);
+    EXPECT_EQ(d[0].pkt.data.size(), 8u);
+}
+
 TEST(TftpServer, OnlyUnknownOptionsGiveData1) {
     Tftp t;
     t.files.add("f", pattern(10));

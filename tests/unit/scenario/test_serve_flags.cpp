@@ -266,3 +266,20 @@ TEST(ServeRun, NicVerdictIsTheWorstOfItsFindings) {
     findings.push_back(checks::make_finding("FLOW-009", checks::Blame::Nic, "z", {}, nic.mac));
     EXPECT_EQ(scenario::nic_verdict(nic, findings), checks::Verdict::Fail);
 }
+
+// serve's TFTP blksize cap from the link MTU. An MTU past 65567 gave a cap
+// past 65535 that the cast to 16 bits cut to its low bits (65568 -> 0, a
+// blksize the server then divided by); the cap stays within RFC 2348.
+TEST(ServeFlags, TftpBlksizeCapFollowsTheMtuWithinRfc2348) {
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 1500), 1468);
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 0), 1468);    // unknown MTU: 1500
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, -1), 1468);
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 20), 8);      // never below 8
+    EXPECT_EQ(scenario::tftp_blksize_cap(1024, 1500), 1024);
+    EXPECT_EQ(scenario::tftp_blksize_cap(9000, 1500), 1468);
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 65536), 65464);  // loopback's usual MTU
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 65568), 65464);
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 65600), 65464);
+    EXPECT_EQ(scenario::tftp_blksize_cap(0, 1 << 30), 65464);
+    EXPECT_EQ(scenario::tftp_blksize_cap(4096, 1 << 30), 4096);
+}

@@ -36,7 +36,6 @@ FileTee::FileTee(int fd, Observer observer, std::size_t block) : fd_(fd), block_
         free_.push_back(buffers_.back().get());
     }
     if (observer_) thread_ = std::thread([this] { observe(); });
-    else thread_ = std::thread([this] { read_ahead(); });
 }
 
 FileTee::~FileTee() {
@@ -67,28 +66,6 @@ bool FileTee::fill(Buffer& b, std::uint64_t offset) {
     return n > 0;
 }
 
-FileTee::Buffer* FileTee::read_block(bool until_consumer_gone) {
-    Buffer* b = nullptr;
-    {
-        std::unique_lock lock(mutex_);
-        auto stop = [&] { return stopping_ || (until_consumer_gone && consumer_gone_); };
-        changed_.wait(lock, [&] { return !free_.empty() || stop(); });
-        if (stop()) return nullptr;
-        b = free_.back();
-        free_.pop_back();
-    }
-    const bool got = fill(*b, offset_);
-    std::lock_guard lock(mutex_);
-    if (!got) {
-        free_.push_back(b);
-        ended_ = true;
-        changed_.notify_all();
-        return nullptr;
-    }
-    offset_ += b->size;
-    return b;
-}
-
 void FileTee::drop(Buffer* b) {
     if (--b->users == 0) {
         free_.push_back(b);
@@ -97,26 +74,26 @@ void FileTee::drop(Buffer* b) {
 }
 
 ByteView FileTee::next() {
-    if (!observer_) {
-        // Blocks the read-ahead thread has read, in order.
+    Buffer* b = nullptr;
+    {
         std::unique_lock lock(mutex_);
         if (current_) drop(std::exchange(current_, nullptr));
-        if (consumer_gone_) return {};
-        changed_.wait(lock, [&] { return !read_.empty() || ended_ || stopping_; });
-        if (read_.empty()) return {};
-        current_ = read_.front();
-        read_.pop_front();
-        return ByteView(current_->bytes.data(), current_->size);
-    }
-    {
-        std::lock_guard lock(mutex_);
-        if (current_) drop(std::exchange(current_, nullptr));
         if (consumer_gone_ || ended_) return {};
+        changed_.wait(lock, [&] { return !free_.empty() || stopping_; });
+        if (stopping_) return {};
+        b = free_.back();
+        free_.pop_back();
     }
     // Only the consumer moves offset_ until it is gone.
-    Buffer* b = read_block(false);
-    if (!b) return {};
+    const bool got = fill(*b, offset_);
     std::lock_guard lock(mutex_);
+    if (!got) {
+        free_.push_back(b);
+        ended_ = true;
+        changed_.notify_all();
+        return {};
+    }
+    offset_ += b->size;
     b->users = observer_ ? 2 : 1;
     current_ = b;
     if (observer_) {
@@ -144,18 +121,6 @@ bool FileTee::wait_observed() {
 std::string FileTee::error() const {
     std::lock_guard lock(mutex_);
     return error_;
-}
-
-void FileTee::read_ahead() {
-    // Named for top -H and perf.
-    pthread_setname_np(pthread_self(), "pxecheck-read");
-    // Only this thread reads and moves offset_.
-    while (Buffer* b = read_block(true)) {
-        std::lock_guard lock(mutex_);
-        b->users = 1;
-        read_.push_back(b);
-        changed_.notify_all();
-    }
 }
 
 void FileTee::observe() {

@@ -10,9 +10,7 @@
 /// user cost a copy each; mapping it cost page faults, munmap and TLB
 /// flushes per mapping, more than the copy; a read-ahead thread that both
 /// read and hashed became the longest thread. Here the consumer pays the
-/// copy and the observer only its own work. Without an observer a thread
-/// reads ahead instead, so that the copy is not the consumer's either
-/// (`analyze` without a JSON report, whose consumer is the longest thread).
+/// copy and the observer only its own work.
 
 #include <condition_variable>
 #include <cstddef>
@@ -49,10 +47,10 @@ public:
 
     /// The next block, valid until the next call or release(); empty at the
     /// end of the file or after a read error (see error()). Waits when the
-    /// observer is far behind, or (without one) for the read-ahead thread.
+    /// observer is far behind.
     ByteView next();
     /// The consumer takes no more blocks; the observer reads the rest of
-    /// the file itself (without one, reading stops).
+    /// the file itself.
     void release();
     /// Releases the consumer's side and waits until the observer has seen
     /// every block; true when the whole file was read without an error.
@@ -72,13 +70,7 @@ private:
     /// Reads the block at \p offset into \p b; false at the end of the file
     /// or on a read error (recorded). Called without the lock.
     bool fill(Buffer& b, std::uint64_t offset);
-    /// A free buffer (waiting for one) filled with the block at offset_,
-    /// which moves on; nullptr at the end of the file or on an error (both
-    /// recorded), or when stopping (or, with \p until_consumer_gone, when
-    /// the consumer let go) while waiting. By the one thread that reads.
-    Buffer* read_block(bool until_consumer_gone);
     void observe();
-    void read_ahead();  ///< the thread's work without an observer
     void drop(Buffer* b);  ///< one user is done with \p b; with the lock held
 
     int fd_;
@@ -89,7 +81,6 @@ private:
     std::vector<std::unique_ptr<Buffer>> buffers_;
     std::vector<Buffer*> free_;         ///< buffers nobody holds
     std::deque<Buffer*> to_observe_;    ///< read by the consumer, not yet observed
-    std::deque<Buffer*> read_;          ///< without an observer: read ahead, not yet consumed
     Buffer* current_ = nullptr;         ///< the consumer's block
     std::uint64_t offset_ = 0;          ///< next byte to read (the consumer's, then the observer's)
     bool consumer_gone_ = false;

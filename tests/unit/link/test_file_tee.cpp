@@ -99,38 +99,6 @@ TEST(FileTee, EmptyFileAndEarlyDestruction) {
     early.reset();
 }
 
-TEST(FileTee, WithoutAnObserverAThreadReadsAheadInOrder) {
-    // Block sizes that cut the file at odd places, and one that reads it in
-    // one go; more blocks than buffers, so the reader waits for the consumer.
-    const Bytes content = numbered(100'003);
-    const TempPath path("tee-ahead.bin");
-    write_file(path.str(), content);
-    for (const std::size_t block : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{1} << 20}) {
-        auto r = FileTee::open(path.str(), {}, block);
-        ASSERT_TRUE(r);
-        Bytes consumed;
-        for (pxecheck::ByteView b; !(b = r->next()).empty();) {
-            EXPECT_LE(b.size(), block);
-            consumed.insert(consumed.end(), b.begin(), b.end());
-        }
-        EXPECT_EQ(consumed, content) << "block " << block;
-        EXPECT_TRUE(r->next().empty());
-        EXPECT_FALSE(r->failed());
-        EXPECT_FALSE(r->wait_observed());
-    }
-    // The consumer lets go early (libpcap takes over), or never reads: the
-    // reading stops and the destructor does not hang.
-    auto early = FileTee::open(path.str(), {}, 1000);
-    ASSERT_TRUE(early);
-    EXPECT_EQ(early->next().size(), 1000u);
-    early->release();
-    EXPECT_TRUE(early->next().empty());
-    early.reset();
-    auto untouched = FileTee::open(path.str(), {}, 1000);
-    ASSERT_TRUE(untouched);
-    untouched.reset();
-}
-
 TEST(FileTee, LeavesWhatIsNotARegularFileToItsReader) {
     EXPECT_FALSE(FileTee::open("/nonexistent/capture.pcap"));
     EXPECT_FALSE(FileTee::open("/dev/null"));

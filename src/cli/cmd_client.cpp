@@ -106,6 +106,13 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     if (std::string bad; !parse_probes(o.probes, probes, bad))
         return usage_error("unknown --probe \"" + bad + "\" (known: all, list, " + probe_names() + ")");
     if (o.iface.empty()) return usage_error("--iface is required (the interface facing the master)");
+    if (o.windowsize < 0 || o.windowsize > 65535)
+        return usage_error("--windowsize wants 1-65535 (RFC 7440), or 0 not to ask; got " + std::to_string(o.windowsize));
+    // A negative --offer-wait is the default's mark (the profile's wait).
+    if (!(o.offer_wait < 0 || o.offer_wait <= kMaxFlagSeconds))
+        return usage_error(fmt::format("--offer-wait wants seconds from 0 to {:.0f}, got {}", kMaxFlagSeconds, o.offer_wait));
+    if (!(o.time_limit > 0 && o.time_limit <= kMaxFlagSeconds))
+        return usage_error(fmt::format("--time-limit wants seconds above 0, up to {:.0f}; got {}", kMaxFlagSeconds, o.time_limit));
     const auto* profile = client::find_profile(o.profile);
     if (!profile) {
         std::string names;

@@ -109,7 +109,8 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
         session = MacAddr::parse(o.session);
         if (!session) return usage_error("--session \"" + o.session + "\" is not a MAC address");
     }
-    if (o.time_limit <= 0) return usage_error("--time-limit must be positive");
+    if (!(o.time_limit > 0 && o.time_limit <= kMaxFlagSeconds))
+        return usage_error(fmt::format("--time-limit wants seconds above 0, up to {:.0f}; got {}", kMaxFlagSeconds, o.time_limit));
 
     auto loaded = scenario::load_replay_source(o.file, session);
     if (!loaded) return usage_error(loaded.error());

@@ -16,6 +16,11 @@ enum ExitCode : int {
     kExitEnvironment = 3,  ///< no such interface, no permission, missing tool
 };
 
+/// The most seconds a --time-limit or --offer-wait may give (a year): the
+/// runs count time in microseconds of an int64, which a larger number, an
+/// infinite one or NaN does not fit.
+constexpr double kMaxFlagSeconds = 365.0 * 24 * 3600;
+
 /// The command line joined for reports ("pxecheck analyze x.pcap --json r.json").
 std::string joined_command_line(int argc, char** argv);
 /// Now in ISO 8601 UTC.

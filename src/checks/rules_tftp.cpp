@@ -193,13 +193,13 @@ void tftp_018(const Tx& x, Sink& sink) {
         for (const auto& r : kRanges) {
             const auto* o = find_option(t.requested, r.name);
             if (!o) continue;
-            auto v = decimal(o->value);
+            auto v = parse_decimal(o->value);
             if (!v || *v < r.lo || *v > r.hi)
                 problems.push_back(std::string(r.name) + "=" + quoted(o->value) + " is outside " + std::to_string(r.lo) +
                                    "-" + std::to_string(r.hi));
         }
         if (const auto* o = find_option(t.requested, "tsize"); o && !t.write) {
-            auto v = decimal(o->value);
+            auto v = parse_decimal(o->value);
             if (!v || *v != 0) problems.push_back("tsize=" + quoted(o->value) + " (an RRQ asks with tsize 0)");
         }
         if (problems.empty()) continue;
@@ -489,7 +489,7 @@ void tftp_010(const Tx& x, Sink& sink) {
         const auto& t = x.t(ti);
         std::optional<std::uint64_t> timeout;
         if (t.oack)
-            if (const auto* o = find_option(*t.oack, "timeout")) timeout = decimal(o->value);
+            if (const auto* o = find_option(*t.oack, "timeout")) timeout = parse_decimal(o->value);
         // Half the negotiated timeout in ns. The OACK may name any 64-bit
         // number of seconds, and timeout * 1e9 overflowed int64 past
         // 9223372036 s. Past INT64_MAX / (1e9 / 2) s the half itself does not
@@ -778,8 +778,8 @@ void oack_number(const Tx& x, Sink& sink, std::string_view id, std::string_view 
         for (const auto* f : oack_frames(x, t)) {
             const auto* o = find_option(f->tftp->options, name);
             if (!o) continue;
-            const auto v = decimal(o->value);
-            const auto r = decimal(req->value);
+            const auto v = parse_decimal(o->value);
+            const auto r = parse_decimal(req->value);
             std::string problem;
             if (!v || *v < lo || *v > hi)
                 problem = "is outside " + std::to_string(lo) + "-" + std::to_string(hi);
@@ -811,7 +811,7 @@ void tftp_020(const Tx& x, Sink& sink) {
         for (const auto* f : oack_frames(x, t)) {
             const auto* o = find_option(f->tftp->options, "tsize");
             if (!o) continue;
-            const auto v = decimal(o->value);
+            const auto v = parse_decimal(o->value);
             if (!v) {
                 sink.add("TFTP-020", Blame::Master,
                          "OACK to " + request_name(t) + ": tsize=" + quoted(o->value) + " is not a number",

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,34 +43,10 @@ inline std::string lower(std::string_view s) {
     return out;
 }
 
-/// Strict decimal (RFC 2347 option values), nullopt otherwise. Takes what
-/// the wire decoder takes (TftpPacket::option_number): any number that fits
-/// 64 bits, leading zeros included, so a rule and the trace agree.
-inline std::optional<std::uint64_t> decimal(std::string_view s) {
-    if (s.empty()) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
-        v = v * 10 + d;
-    }
-    return v;
-}
-
-/// a == b, ASCII letters in any case (as lower() folds them).
-inline bool same_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (fold(a[i]) != fold(b[i])) return false;
-    return true;
-}
-
 /// Case-insensitive option lookup (RFC 2347 names are case-insensitive).
 inline const wire::TftpOption* find_option(const std::vector<wire::TftpOption>& opts, std::string_view name) {
     for (const auto& o : opts)
-        if (same_ignoring_case(o.name, name)) return &o;
+        if (iequals(o.name, name)) return &o;
     return nullptr;
 }
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <limits>
 #include <utility>
 
 namespace pxecheck::client {
@@ -18,37 +17,12 @@ using wire::TftpPacket;
 constexpr std::uint16_t kMinBlksize = 8;      // RFC 2348
 constexpr std::uint16_t kMaxBlksize = 65464;  // RFC 2348
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
-
 /// "+2.31 s" relative to \p since.
 std::string offset_text(TimePoint at, TimePoint since) {
     const double s = static_cast<double>((at - since).count()) / 1e6;
     char buf[32];
     std::snprintf(buf, sizeof buf, "+%.2f s", s);
     return buf;
-}
-
-/// Strict decimal that fits 64 bits, leading zeros included (as the wire
-/// decoder's TftpPacket::option_number). Overflow is checked digit by digit:
-/// a 19-digit cap called a 20-digit OACK value that fits (tsize
-/// 18446744073709551615, blksize 00000000000000001432) "not a number".
-std::optional<std::uint64_t> number(std::string_view v) {
-    if (v.empty()) return std::nullopt;
-    std::uint64_t n = 0;
-    for (char c : v) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
-        n = n * 10 + d;
-    }
-    return n;
 }
 
 std::string endpoint(Ipv4Addr ip, std::uint16_t port) { return ip.to_string() + ":" + std::to_string(port); }
@@ -438,8 +412,8 @@ void TftpClient::on_datagram(TimePoint now, const link::Datagram& d) {
                     refuse("OACK carries option \"" + o.name + "\" that the RRQ did not ask for");
                     return;
                 }
-                const auto num = number(o.value);
-                const auto asked_num = number(asked->value);
+                const auto num = parse_decimal(o.value);
+                const auto asked_num = parse_decimal(asked->value);
                 if (iequals(o.name, "blksize")) {
                     if (!num || *num < kMinBlksize || *num > kMaxBlksize || (asked_num && *num > *asked_num)) {
                         refuse("blksize \"" + o.value + "\" is outside 8.." + asked->value);

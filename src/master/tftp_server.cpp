@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 #include <map>
 #include <set>
 #include <utility>
@@ -72,22 +71,6 @@ std::string lower(std::string_view s) {
     std::string out(s);
     for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
-}
-
-/// Strict unsigned decimal ("0" .. "18446744073709551615"), nothing else.
-/// Leading zeros count for nothing, so the length is no bound: overflow is
-/// checked digit by digit (a 19-digit cap refused 20-digit values that fit,
-/// such as tsize=18446744073709551615 or blksize=00000000000000001024).
-std::optional<std::uint64_t> decimal(std::string_view s) {
-    if (s.empty()) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
-        v = v * 10 + d;
-    }
-    return v;
 }
 
 }  // namespace
@@ -283,7 +266,7 @@ struct TftpServer::Impl {
         for (const auto& o : pkt.options) {
             const std::string name = lower(o.name);
             if (!seen.insert(name).second) continue;  // a repeat: the first one counts
-            const auto v = decimal(o.value);
+            const auto v = parse_decimal(o.value);
             if (name == "blksize" && v && *v >= 8 && *v <= 65464) {
                 // A cap below RFC 2348's minimum of 8 (0 from a config that
                 // never set it) would grant blksize 0 and divide by it below.

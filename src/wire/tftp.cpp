@@ -30,29 +30,6 @@ std::string quote(std::string_view s) {
     return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
-
-/// Strict decimal: digits only, at least one, fits 64 bits. RFC 2349 sends
-/// tsize as "0" in requests, so leading zeros are fine.
-std::optional<std::uint64_t> parse_decimal(std::string_view s) {
-    if (s.empty()) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') return std::nullopt;
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return std::nullopt;
-        v = v * 10 + d;
-    }
-    return v;
-}
-
 bool is_numeric_option(std::string_view name) {
     return std::any_of(kNumericOptions.begin(), kNumericOptions.end(),
                        [&](std::string_view n) { return iequals(n, name); });

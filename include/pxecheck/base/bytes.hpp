@@ -81,4 +81,12 @@ std::optional<Bytes> from_hex(std::string_view s);
 /// A view of text bytes for display: printable ASCII kept, others as \xNN.
 std::string printable(ByteView v);
 
+/// a == b with ASCII letters in either case (protocol names such as RFC 2347
+/// option names and "PXEClient" are case-insensitive).
+bool iequals(std::string_view a, std::string_view b);
+/// Strict decimal: digits only, at least one, fitting 64 bits. Leading zeros
+/// are fine (RFC 2349 sends tsize "0"), so length is no bound: overflow is
+/// checked digit by digit. nullopt otherwise.
+std::optional<std::uint64_t> parse_decimal(std::string_view s);
+
 }  // namespace pxecheck

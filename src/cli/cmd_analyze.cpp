@@ -79,27 +79,32 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     // Streaming (the default): each client's session is judged once it is
     // complete and its frames freed, so memory follows the live sessions,
     // not the file. --whole-trace keeps every frame and judges at the end.
+    checks::CheckOptions copt;
+    copt.only = o.only;
+    copt.skip = o.skip;
+    copt.client = only_mac;
+    report::TextOptions topt;
+    topt.color = isatty(STDOUT_FILENO) != 0;
+    topt.verbose = o.verbose;
+    // The JSON report, alone or as the bundle's report.json.
+    const bool wants_json = !o.json_path.empty() || !o.report_dir.empty();
     std::optional<report::StreamingAnalysis> streaming;
     if (!o.whole_trace) {
         report::StreamingAnalysis::Options sopt;
-        sopt.checks.only = o.only;
-        sopt.checks.skip = o.skip;
-        sopt.checks.client = only_mac;
+        sopt.checks = copt;
         sopt.keep_text = !o.quiet;
-        sopt.text.color = isatty(STDOUT_FILENO) != 0;
-        sopt.text.verbose = o.verbose;
-        sopt.keep_json = !o.json_path.empty() || !o.report_dir.empty();
+        sopt.text = topt;
+        sopt.keep_json = wants_json;
         streaming.emplace(std::move(sopt));
     }
 
     // The capture's hash for the report, from the blocks the reader reads
     // anyway, on the FileTee observer thread (so on the other core meanwhile).
-    // Only the JSON report (and the bundle made from it) carries it: the
-    // terminal report alone does not pay for it (a third of the CPU time on
-    // a large capture).
+    // Only the JSON report carries it: the terminal report alone does not
+    // pay for it (a third of the CPU time on a large capture).
     std::optional<analyze::Sha256> capture_hash;
     std::string source_sha256;
-    if (o.files.size() == 1 && (!o.json_path.empty() || !o.report_dir.empty())) capture_hash.emplace();
+    if (o.files.size() == 1 && wants_json) capture_hash.emplace();
 
     // Several files are one capture cut in pieces (tcpdump -C/-G rotation):
     // they are read in the order given and frame numbers run on across them.
@@ -172,10 +177,6 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     run.source_sha256 = source_sha256;
     run.started_at = utc_now();
     run.host = host_name();
-    checks::CheckOptions copt;
-    copt.only = o.only;
-    copt.skip = o.skip;
-    copt.client = only_mac;
     auto analysis = streaming ? streaming->finish(run, std::move(trace)) : report::analyze_trace(run, trace, copt);
     auto json_of = [&](const report::Analysis& a) { return streaming ? streaming->to_json(a) : report::to_json(a); };
     if (damaged) analysis.verdict = checks::Verdict::Error;
@@ -186,9 +187,6 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
             return kExitUsage;
         }
     } else if (!o.quiet) {
-        report::TextOptions topt;
-        topt.color = isatty(STDOUT_FILENO) != 0;
-        topt.verbose = o.verbose;
         fmt::print("{}", report::render_text(analysis, topt));
     }
     if (!o.json_path.empty() && streaming) {

@@ -109,10 +109,9 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     if (o.windowsize < 0 || o.windowsize > 65535)
         return usage_error("--windowsize wants 1-65535 (RFC 7440), or 0 not to ask; got " + std::to_string(o.windowsize));
     // A negative --offer-wait is the default's mark (the profile's wait).
-    if (!(o.offer_wait < 0 || o.offer_wait <= kMaxFlagSeconds))
-        return usage_error(fmt::format("--offer-wait wants seconds from 0 to {:.0f}, got {}", kMaxFlagSeconds, o.offer_wait));
-    if (!(o.time_limit > 0 && o.time_limit <= kMaxFlagSeconds))
-        return usage_error(fmt::format("--time-limit wants seconds above 0, up to {:.0f}; got {}", kMaxFlagSeconds, o.time_limit));
+    if (!(o.offer_wait < 0))
+        if (auto e = seconds_flag_error("--offer-wait", o.offer_wait, true); !e.empty()) return usage_error(e);
+    if (auto e = seconds_flag_error("--time-limit", o.time_limit, false); !e.empty()) return usage_error(e);
     const auto* profile = client::find_profile(o.profile);
     if (!profile) {
         std::string names;

@@ -109,8 +109,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
         session = MacAddr::parse(o.session);
         if (!session) return usage_error("--session \"" + o.session + "\" is not a MAC address");
     }
-    if (!(o.time_limit > 0 && o.time_limit <= kMaxFlagSeconds))
-        return usage_error(fmt::format("--time-limit wants seconds above 0, up to {:.0f}; got {}", kMaxFlagSeconds, o.time_limit));
+    if (auto e = seconds_flag_error("--time-limit", o.time_limit, false); !e.empty()) return usage_error(e);
 
     auto loaded = scenario::load_replay_source(o.file, session);
     if (!loaded) return usage_error(loaded.error());

@@ -133,8 +133,8 @@ void print_dry_run(const scenario::ServeSettings& configured, const scenario::Se
 int run_serve_command(ServeOptions& o, const Invocation& inv) {
     if (o.iface.empty())
         return usage_error("--iface is required: serve answers nothing on an interface it was not given explicitly");
-    if (!(o.time_limit >= 0 && o.time_limit <= kMaxFlagSeconds))
-        return usage_error(fmt::format("--time-limit wants seconds from 0 (no limit) to {:.0f}, got {}", kMaxFlagSeconds, o.time_limit));
+    // 0: no limit.
+    if (auto e = seconds_flag_error("--time-limit", o.time_limit, true); !e.empty()) return usage_error(e);
     collect_flags(o);
 
     scenario::ServeSettings settings;

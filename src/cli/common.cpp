@@ -8,6 +8,8 @@
 #include <ctime>
 #include <fstream>
 
+#include <fmt/format.h>
+
 namespace pxecheck::cli {
 
 namespace {
@@ -21,6 +23,14 @@ void install_stop_signals() {
 }
 
 const std::atomic<bool>& stop_requested() { return g_stop_requested; }
+
+std::string seconds_flag_error(std::string_view flag, double seconds, bool zero_allowed) {
+    // Written so that NaN fails every comparison and is refused.
+    const bool low_ok = zero_allowed ? seconds >= 0 : seconds > 0;
+    if (low_ok && seconds <= kMaxFlagSeconds) return "";
+    return fmt::format("{} wants seconds {} {:.0f}, got {}", flag, zero_allowed ? "from 0 to" : "above 0, up to",
+                       kMaxFlagSeconds, seconds);
+}
 
 std::string joined_command_line(int argc, char** argv) {
     std::string s;

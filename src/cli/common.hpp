@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pxecheck::cli {
@@ -20,6 +21,9 @@ enum ExitCode : int {
 /// runs count time in microseconds of an int64, which a larger number, an
 /// infinite one or NaN does not fit.
 constexpr double kMaxFlagSeconds = 365.0 * 24 * 3600;
+/// "" when \p seconds is a number up to kMaxFlagSeconds and above 0 (or
+/// from 0 with \p zero_allowed); otherwise the usage message for \p flag.
+std::string seconds_flag_error(std::string_view flag, double seconds, bool zero_allowed);
 
 /// The command line joined for reports ("pxecheck analyze x.pcap --json r.json").
 std::string joined_command_line(int argc, char** argv);

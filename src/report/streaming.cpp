@@ -11,10 +11,10 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <string_view>
 #include <thread>
-#include <tuple>
 
 #include "json_parts.hpp"
 #include "text_parts.hpp"
@@ -282,23 +282,15 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
         r.seq = findings_.size();
         r.first_frame = f.frames.empty() ? SIZE_MAX : f.frames.front();
         r.id = f.id;
+        r.severity = f.severity;
+        r.client = f.client;
         if (options_.keep_json) {
             text.clear();
             detail::PrettyWriter w(text, 4);
             detail::write_finding(w, f);
             r.json = spill_->put(text);
         }
-        if (options_.keep_text) {
-            r.line = spill_->put(detail::text_finding(style, f, options_.text.verbose));
-            if (f.client) {
-                auto [it, added] = worst_.try_emplace(*f.client);
-                Worst& w = it->second;
-                const auto key = std::tie(r.first_frame, r.id, r.piece_order, r.seq);
-                if (added || f.severity > w.severity ||
-                    (f.severity == w.severity && key < std::tie(w.first_frame, w.id, w.piece_order, w.seq)))
-                    w = Worst{f.severity, r.first_frame, r.id, r.piece_order, r.seq};
-            }
-        }
+        if (options_.keep_text) r.line = spill_->put(detail::text_finding(style, f, options_.text.verbose));
         findings_.push_back(std::move(r));
     }
     if (hold) frames_held_.push_back(std::move(piece));
@@ -456,13 +448,22 @@ Status StreamingAnalysis::write_text(const Analysis& a, std::FILE* out) const {
     auto write = [&](std::string_view s) { return std::fwrite(s.data(), 1, s.size(), out) == s.size(); };
     bool ok = !spill_->failed() && write(detail::text_header(a, summary_, sessions_text_.size()));
     if (sessions_text_.size() > 1) {
+        // Each client's worst finding as render_text() picks it: the first,
+        // in the report's order (findings_ is sorted by now), of the highest
+        // severity.
+        std::map<MacAddr, const FindingRef*> worst;
+        for (const auto& f : findings_) {
+            if (!f.client) continue;
+            auto [it, added] = worst.emplace(*f.client, &f);
+            if (!added && f.severity > it->second->severity) it->second = &f;
+        }
         ok = ok && write(detail::text_table_head());
         for (const auto& s : sessions_text_) {
             if (!ok) break;
-            auto w = worst_.find(s.mac);
+            auto w = worst.find(s.mac);
             ok = spill_->copy(s.row, out) &&
-                 write(w == worst_.end() ? detail::text_row_end(nullptr)
-                                         : detail::text_row_end(w->second.severity, w->second.id));
+                 write(w == worst.end() ? detail::text_row_end(nullptr)
+                                        : detail::text_row_end(w->second->severity, w->second->id));
         }
     }
     if (sessions_text_.size() <= detail::kTextDetailedSessions || options_.text.verbose)

@@ -12,12 +12,13 @@
 /// session's and its findings' JSON and terminal lines, rendered by the
 /// reports' own renderers as the session completes, wait in an unlinked
 /// temporary file; memory keeps where each piece lies and the keys that
-/// order them (and per client MAC its worst finding, for the overview).
+/// order them (a finding's severity and client too, for the overview's
+/// worst finding per client).
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <map>
+#include <optional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -98,6 +99,8 @@ private:
         std::size_t seq = 0;          ///< order within its session's findings
         std::size_t first_frame = 0;  ///< the engine's sort key, then id
         std::string id;
+        checks::Severity severity = checks::Severity::Info;
+        std::optional<MacAddr> client;  ///< for the overview's worst finding per client
         Ref json;  ///< its findings[] entry
         Ref line;  ///< its line(s) in the terminal report
     };
@@ -107,15 +110,6 @@ private:
         Ref row;     ///< its overview row without the worst finding
         Ref detail;  ///< its detail block (size 0: not rendered)
     };
-    /// A client's worst finding: the highest severity, then the first in
-    /// the report's order (as render_text() picks it).
-    struct Worst {
-        checks::Severity severity = checks::Severity::Info;
-        std::size_t first_frame = 0;
-        std::string id;
-        std::size_t piece_order = 0;
-        std::size_t seq = 0;
-    };
 
     Options options_;
     std::unique_ptr<Spill> spill_;
@@ -123,7 +117,6 @@ private:
     std::vector<std::pair<std::size_t, Ref>> sessions_json_;  ///< first frame, sessions[] entry
     std::vector<FindingRef> findings_;
     std::vector<SessionText> sessions_text_;              ///< in the order judged until finish()
-    std::map<MacAddr, Worst> worst_;
     std::vector<std::pair<std::size_t, Ref>> frames_json_;    ///< frame number, frames[] entry
     bool frames_omitted_ = false;
     std::size_t frames_listed_ = 0;            ///< frames[] entries of the pieces so far

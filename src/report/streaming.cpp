@@ -11,7 +11,6 @@
 #include <cstring>
 #include <deque>
 #include <exception>
-#include <map>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -448,15 +447,8 @@ Status StreamingAnalysis::write_text(const Analysis& a, std::FILE* out) const {
     auto write = [&](std::string_view s) { return std::fwrite(s.data(), 1, s.size(), out) == s.size(); };
     bool ok = !spill_->failed() && write(detail::text_header(a, summary_, sessions_text_.size()));
     if (sessions_text_.size() > 1) {
-        // Each client's worst finding as render_text() picks it: the first,
-        // in the report's order (findings_ is sorted by now), of the highest
-        // severity.
-        std::map<MacAddr, const FindingRef*> worst;
-        for (const auto& f : findings_) {
-            if (!f.client) continue;
-            auto [it, added] = worst.emplace(*f.client, &f);
-            if (!added && f.severity > it->second->severity) it->second = &f;
-        }
+        // findings_ is in the report's order by now.
+        const auto worst = detail::worst_by_client(findings_);
         ok = ok && write(detail::text_table_head());
         for (const auto& s : sessions_text_) {
             if (!ok) break;

@@ -5,6 +5,7 @@
 // put the report together at the end without keeping the sessions.
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,19 @@ std::string text_table_head();
 /// \p transfers: the trace's transfers, which the session's indices name.
 std::string text_row_start(const analyze::ClientSession& s, const analyze::BootPath& b,
                            const std::vector<analyze::TftpTransfer>& transfers);
+/// Each client's worst finding for its overview row: the first of the
+/// highest severity in \p findings (in the report's order). \p F is a
+/// checks::Finding or anything else with its `client` and `severity`.
+template <typename F>
+std::map<MacAddr, const F*> worst_by_client(const std::vector<F>& findings) {
+    std::map<MacAddr, const F*> worst;
+    for (const auto& f : findings) {
+        if (!f.client) continue;
+        auto [it, added] = worst.emplace(*f.client, &f);
+        if (!added && f.severity > it->second->severity) it->second = &f;
+    }
+    return worst;
+}
 /// The row's last column and its newline: \p worst is the client's first
 /// finding of the highest severity in the report's order, or none.
 std::string text_row_end(const checks::Finding* worst);

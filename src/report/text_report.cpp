@@ -1,7 +1,5 @@
 #include <fmt/format.h>
 
-#include <map>
-
 #include "pxecheck/report/report.hpp"
 #include "text_parts.hpp"
 
@@ -154,13 +152,7 @@ std::string render_text(const Analysis& a, const TextOptions& options) {
     // Many clients (a boot storm, a busy mirror port): one line each first,
     // the per-client detail only when there are few or when asked.
     if (trace.sessions.size() > 1) {
-        // Each client's worst finding: the first of the highest severity.
-        std::map<MacAddr, const checks::Finding*> worst;
-        for (const auto& f : a.findings) {
-            if (!f.client) continue;
-            auto [it, added] = worst.emplace(*f.client, &f);
-            if (!added && f.severity > it->second->severity) it->second = &f;
-        }
+        const auto worst = worst_by_client(a.findings);
         out += text_table_head();
         for (std::size_t i = 0; i < trace.sessions.size(); ++i) {
             const auto& s = trace.sessions[i];

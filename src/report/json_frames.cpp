@@ -167,6 +167,23 @@ bool is_data_or_ack(std::uint16_t opcode) {
            opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Ack);
 }
 
+/// The unbroken runs of DATA and ACK events of \p t as [begin, end) event
+/// indices: frames[] lists each run as one entry.
+std::vector<std::pair<std::size_t, std::size_t>> bulk_runs(const analyze::TftpTransfer& t) {
+    std::vector<std::pair<std::size_t, std::size_t>> runs;
+    for (std::size_t i = 0; i < t.events.size();) {
+        if (!is_data_or_ack(t.events[i].opcode)) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < t.events.size() && is_data_or_ack(t.events[j].opcode)) ++j;
+        runs.emplace_back(i, j);
+        i = j;
+    }
+    return runs;
+}
+
 }  // namespace
 
 namespace detail {
@@ -175,14 +192,7 @@ std::size_t frame_entry_count(const analyze::Trace& trace) {
     // As frame_entries() lists them: each kept frame, and each run of DATA
     // and ACK events within a transfer.
     std::size_t n = trace.frames.size();
-    for (const auto& t : trace.transfers) {
-        bool in_run = false;
-        for (const auto& e : t.events) {
-            const bool bulk = is_data_or_ack(e.opcode);
-            n += bulk && !in_run;
-            in_run = bulk;
-        }
-    }
+    for (const auto& t : trace.transfers) n += bulk_runs(t).size();
     return n;
 }
 
@@ -245,18 +255,12 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
     // TFTP DATA/ACK: one entry per unbroken run of them within a transfer.
     for (const auto& t : trace.transfers) {
         const MacAddr server_mac = mac_for(t.server_ip);
-        std::size_t i = 0;
-        while (i < t.events.size()) {
-            if (!is_data_or_ack(t.events[i].opcode)) {
-                ++i;
-                continue;
-            }
-            std::size_t j = i;
+        for (const auto& [i, end] : bulk_runs(t)) {
             std::size_t data = 0, acks = 0, retrans = 0;
             std::uint64_t octets = 0;
             std::optional<std::uint16_t> first_block, last_block, first_ack, last_ack;
             bool data_from_client = false;
-            for (; j < t.events.size() && is_data_or_ack(t.events[j].opcode); ++j) {
+            for (std::size_t j = i; j < end; ++j) {
                 const auto& e = t.events[j];
                 if (e.opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Data)) {
                     if (last_block && *last_block == e.block) {
@@ -277,7 +281,7 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
                 }
             }
             const auto& first = t.events[i];
-            const auto& last = t.events[j - 1];
+            const auto& last = t.events[end - 1];
             // The run's arrow points the way the data flows (server to client
             // for a read); a run of ACKs alone points the way the ACKs went.
             const bool from_client = data ? data_from_client : first.from_client;
@@ -296,7 +300,7 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
             std::string summary = "TFTP " + label;
             if (data) summary += fmt::format(", {} octets", octets);
             if (retrans) summary += fmt::format(", {} repeated block(s)", retrans);
-            summary += fmt::format(" ({} frames, \"{}\")", j - i, t.filename);
+            summary += fmt::format(" ({} frames, \"{}\")", end - i, t.filename);
             text.clear();
             PrettyWriter w(text, indent);
             w.begin_object();
@@ -320,7 +324,7 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
             w.key("first_block");
             if (first_block) w.unsigned_number(*first_block);
             else w.null();
-            w.key("frames"), w.unsigned_number(j - i);
+            w.key("frames"), w.unsigned_number(end - i);
             w.key("last_block");
             if (last_block) w.unsigned_number(*last_block);
             else w.null();
@@ -332,7 +336,6 @@ std::vector<std::pair<std::size_t, std::string>> frame_entries(const analyze::Tr
             w.key("time_ms"), w.real(ms_since(origin, first.time_ns));
             w.end_object();
             entries.emplace_back(first.frame, text);
-            i = j;
         }
     }
     std::stable_sort(entries.begin(), entries.end(),

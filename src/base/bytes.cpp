@@ -116,6 +116,27 @@ std::string printable(ByteView v) {
     return s;
 }
 
+// Both quoting helpers append to a string that already holds the opening
+// quote instead of writing `"\"" + text + "\""`: GCC 12 at -O3 inlines that
+// operator+ (which inserts the literal in front of a temporary) and raises a
+// false -Wrestrict on it (GCC bug 105329), fatal under -Werror. Use these, or
+// append, rather than a string literal on the left of `+` with a std::string.
+std::string in_quotes(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return out;
+}
+
+std::string quoted_printable(ByteView v) {
+    std::string out(1, '"');
+    out += printable(v);
+    out.push_back('"');
+    return out;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };

@@ -63,6 +63,6 @@ void check_flow(const Context& ctx, Sink& sink);  // FLOW-*
 
 // Small helpers shared by the rule groups.
 std::string ip_text(Ipv4Addr a);
-std::string quoted(std::string_view s);
+using pxecheck::in_quotes;
 
 }  // namespace pxecheck::checks::detail

@@ -92,7 +92,6 @@ std::vector<Finding> Sink::take() {
 
 std::string ip_text(Ipv4Addr a) { return a.to_string(); }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace detail
 

@@ -1085,7 +1085,7 @@ void opt_007(const Context& ctx, Sink& sink) {
                                          v->rbegin());
             const bool embedded = static_cast<std::size_t>(v->end() - first_nul) > trailing;
             const std::string name = wire::option_name(code);
-            const std::string text = quoted(printable(ByteView(v->data(), v->size())));
+            const std::string text = in_quotes(printable(ByteView(v->data(), v->size())));
             std::optional<Severity> sev;
             std::string what;
             if (embedded) {
@@ -1383,7 +1383,7 @@ void msg_011(const Context& ctx, Sink& sink) {
         if (o.siaddr != m.siaddr) diffs.push_back("siaddr " + ip_text(o.siaddr) + " -> " + ip_text(m.siaddr));
         const std::string fo = file_of(o);
         const std::string fa = file_of(m);
-        if (fo != fa) diffs.push_back("file " + quoted(fo) + " -> " + quoted(fa));
+        if (fo != fa) diffs.push_back("file " + in_quotes(fo) + " -> " + in_quotes(fa));
         const auto v_o = o.joined(wire::opt::kVendorSpecific);
         const auto v_a = m.joined(wire::opt::kVendorSpecific);
         if (v_o != v_a)

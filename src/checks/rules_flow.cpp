@@ -38,7 +38,7 @@ struct Reply {
     /// "file "pxelinux.0" on 192.168.14.200", "no boot file", ...
     [[nodiscard]] std::string boot_text() const {
         if (file.empty()) return pxe ? "PXE options, no boot file" : "no boot file";
-        return "file " + quoted(file) + (tftp_server ? " on " + ip_text(*tftp_server) : ", no server to fetch it from");
+        return "file " + in_quotes(file) + (tftp_server ? " on " + ip_text(*tftp_server) : ", no server to fetch it from");
     }
 };
 
@@ -319,7 +319,7 @@ void flow_004(const Context& ctx, Sink& sink) {
 
         if (t.error) {
             frames.push_back(t.error->frame);
-            const std::string err = "ERROR " + std::to_string(t.error->code) + " " + quoted(t.error->message);
+            const std::string err = "ERROR " + std::to_string(t.error->code) + " " + in_quotes(t.error->message);
             if (!t.error->from_client) {
                 detail = "server " + ip_text(t.server_ip) + " answered " + request_name(t) + " with " + err;
                 if (not_found(t)) {
@@ -443,7 +443,7 @@ void flow_005(const Context& ctx, Sink& sink) {
         for (std::size_t idx : s.dhcp_frames) last_idx = std::max(last_idx, idx);
         for (std::size_t idx : s.arp_frames) last_idx = std::max(last_idx, idx);
         const Frame& last = ctx.frame(last_idx);
-        std::string detail = dhcp_step(gov) + " at " + at(tr, gov.time_ns) + " named " + quoted(b.bootfile) + " on " +
+        std::string detail = dhcp_step(gov) + " at " + at(tr, gov.time_ns) + " named " + in_quotes(b.bootfile) + " on " +
                              ip_text(*b.boot_server);
         if (last_idx != b.governing->frame_index)
             detail += "; the last step seen was " + dhcp_step(last) + " at " + at(tr, last.time_ns);

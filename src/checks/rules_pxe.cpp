@@ -34,7 +34,6 @@ using wire::DhcpMessage;
 using wire::DhcpMessageType;
 
 constexpr std::uint16_t kPxePort = 4011;
-constexpr std::uint16_t kDhcpServerPort = 67;
 constexpr std::string_view kPxeClient = "PXEClient";
 constexpr std::size_t kPxeClientFormSize = 32;
 constexpr std::int64_t kNsPerSec = 1'000'000'000;
@@ -53,7 +52,7 @@ std::string hex_spaced(ByteView v, std::size_t max = 20) {
     return s;
 }
 
-std::string qtext(ByteView v) { return "\"" + printable(v) + "\""; }
+std::string qtext(ByteView v) { return quoted_printable(v); }
 std::string qtext(std::string_view s) {
     return qtext(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }

@@ -117,10 +117,10 @@ void tftp_001(const Tx& x, Sink& sink) {
         } else {
             const std::string mode = lower(p.mode);
             if (mode != "netascii" && mode != "octet" && mode != "mail")
-                problem = "has mode " + quoted(p.mode) + " (netascii or octet expected)";
+                problem = "has mode " + in_quotes(p.mode) + " (netascii or octet expected)";
         }
         if (problem.empty()) continue;
-        sink.add("TFTP-001", x.client(it->second), opname(p.opcode) + " " + quoted(p.filename) + ": " + problem,
+        sink.add("TFTP-001", x.client(it->second), opname(p.opcode) + " " + in_quotes(p.filename) + ": " + problem,
                  {f.number}, t.client_mac);
     }
 }
@@ -171,10 +171,10 @@ void tftp_003(const Tx& x, Sink& sink) {
         for (const auto& o : p.options) {
             if (o.name.empty()) problems.push_back("has an option with an empty name");
             else if (!printable_ascii(o.name) || !printable_ascii(o.value))
-                problems.push_back("option " + quoted(o.name) + " is not printable ASCII");
+                problems.push_back("option " + in_quotes(o.name) + " is not printable ASCII");
         }
         if (problems.empty()) continue;
-        sink.add("TFTP-003", x.client(it->second), opname(p.opcode) + " " + quoted(p.filename) + ": " + join(problems),
+        sink.add("TFTP-003", x.client(it->second), opname(p.opcode) + " " + in_quotes(p.filename) + ": " + join(problems),
                  {f.number}, x.t(it->second).client_mac);
     }
 }
@@ -195,12 +195,12 @@ void tftp_018(const Tx& x, Sink& sink) {
             if (!o) continue;
             auto v = parse_decimal(o->value);
             if (!v || *v < r.lo || *v > r.hi)
-                problems.push_back(std::string(r.name) + "=" + quoted(o->value) + " is outside " + std::to_string(r.lo) +
+                problems.push_back(std::string(r.name) + "=" + in_quotes(o->value) + " is outside " + std::to_string(r.lo) +
                                    "-" + std::to_string(r.hi));
         }
         if (const auto* o = find_option(t.requested, "tsize"); o && !t.write) {
             auto v = parse_decimal(o->value);
-            if (!v || *v != 0) problems.push_back("tsize=" + quoted(o->value) + " (an RRQ asks with tsize 0)");
+            if (!v || *v != 0) problems.push_back("tsize=" + in_quotes(o->value) + " (an RRQ asks with tsize 0)");
         }
         if (problems.empty()) continue;
         sink.add("TFTP-018", x.client(ti), request_name(t) + ": " + join(problems), {t.request_frame}, t.client_mac);
@@ -590,7 +590,7 @@ void tftp_011(const Tx& x, Sink& sink) {
             } else if (f->tftp->error_code > 8) {
                 sink.add("TFTP-011", side_blame(x.ctx, ti, e.from_client),
                          request_name(t) + ": " + who + " ERROR code " + std::to_string(f->tftp->error_code) +
-                             " is outside 0-8 (message " + quoted(f->tftp->error_message) + ")",
+                             " is outside 0-8 (message " + in_quotes(f->tftp->error_message) + ")",
                          {e.frame}, t.client_mac, Severity::Warn);
             }
         }
@@ -652,7 +652,7 @@ void tftp_012(const Tx& x, Sink& sink) {
                                       m.find("no such file") != std::string::npos;
             if (says_missing && e.block != 1) {
                 sink.add("TFTP-012", Blame::Master,
-                         request_name(t) + ": ERROR " + std::to_string(e.block) + " " + quoted(msg) +
+                         request_name(t) + ": ERROR " + std::to_string(e.block) + " " + in_quotes(msg) +
                              " reports a missing file; code 1 names that cause",
                          {e.frame}, t.client_mac);
             }
@@ -715,7 +715,7 @@ void tftp_014(const Tx& x, Sink& sink) {
         std::string opts;
         for (const auto& o : t.requested) opts += (opts.empty() ? "" : " ") + o.name + "=" + o.value;
         sink.add("TFTP-014", Blame::Master,
-                 request_name(t) + " with " + opts + " was refused with ERROR 8 " + quoted(t.error->message) +
+                 request_name(t) + " with " + opts + " was refused with ERROR 8 " + in_quotes(t.error->message) +
                      "; unsupported options are dropped from the OACK, not refused",
                  {t.error->frame}, t.client_mac);
     }
@@ -789,7 +789,7 @@ void oack_number(const Tx& x, Sink& sink, std::string_view id, std::string_view 
                 problem = "differs from the " + req->value + " requested";
             if (problem.empty()) continue;
             sink.add(id, Blame::Master,
-                     "OACK to " + request_name(t) + ": " + std::string(name) + "=" + quoted(o->value) + " " + problem,
+                     "OACK to " + request_name(t) + ": " + std::string(name) + "=" + in_quotes(o->value) + " " + problem,
                      {f->number}, t.client_mac);
         }
     }
@@ -814,7 +814,7 @@ void tftp_020(const Tx& x, Sink& sink) {
             const auto v = parse_decimal(o->value);
             if (!v) {
                 sink.add("TFTP-020", Blame::Master,
-                         "OACK to " + request_name(t) + ": tsize=" + quoted(o->value) + " is not a number",
+                         "OACK to " + request_name(t) + ": tsize=" + in_quotes(o->value) + " is not a number",
                          {f->number}, t.client_mac);
                 continue;
             }
@@ -1017,7 +1017,7 @@ void tftp_027(const Tx& x, Sink& sink) {
                 }
             }
             if (t.error && t.error->from_client) {
-                abort = "aborted with ERROR " + std::to_string(t.error->code) + " " + quoted(t.error->message);
+                abort = "aborted with ERROR " + std::to_string(t.error->code) + " " + in_quotes(t.error->message);
                 frames.push_back(t.error->frame);
             }
             frames.push_back(x.t(*j).request_frame);
@@ -1058,12 +1058,12 @@ void tftp_028(const Tx& x, Sink& sink) {
             }
         }
         const auto& first = x.t(s.transfers.front());
-        const std::string names = missed.size() == 1 ? quoted(missed.front())
-                                                     : quoted(missed.front()) + " ... " + quoted(missed.back());
+        const std::string names = missed.size() == 1 ? in_quotes(missed.front())
+                                                     : in_quotes(missed.front()) + " ... " + in_quotes(missed.back());
         if (s.served) {
             sink.add("TFTP-028", Blame::Config,
                      s.kind + " search: " + std::to_string(missed.size()) + " name(s) not found (" + names +
-                         ") before " + quoted(x.t(*s.served).filename) + " was served",
+                         ") before " + in_quotes(x.t(*s.served).filename) + " was served",
                      frames, first.client_mac, Severity::Info);
         } else if (!unanswered) {
             // Unanswered names leave the search open: FLOW-006 reports them.

@@ -71,7 +71,7 @@ inline std::string at(const analyze::Trace& tr, std::int64_t ns) {
 inline std::int64_t left_after(const analyze::Trace& tr, std::int64_t ns) { return tr.last_time_ns - ns; }
 
 inline std::string request_name(const TftpTransfer& t) {
-    return (t.write ? "WRQ " : "RRQ ") + quoted(t.filename);
+    return (t.write ? "WRQ " : "RRQ ") + in_quotes(t.filename);
 }
 
 /// DATA that carries the file: the server's on its TID for a read, the

@@ -28,7 +28,6 @@ constexpr std::uint16_t kArp = 0x0806;
 constexpr std::uint16_t kVlan = 0x8100;      // 802.1Q C-tag
 constexpr std::uint16_t kQinq = 0x88a8;      // 802.1ad S-tag
 constexpr std::uint16_t kQinqOld = 0x9100;   // pre-802.1ad QinQ (Cisco and others)
-constexpr std::uint16_t kMinEthertype = 0x0600;  // below: an 802.3 length field
 }  // namespace ethertype
 
 constexpr std::size_t kEthernetHeader = 14;

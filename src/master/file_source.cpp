@@ -2,6 +2,7 @@
 // in-memory table.
 
 #include "pxecheck/master/file_source.hpp"
+#include "pxecheck/base/bytes.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -36,7 +37,7 @@ FileRead RootDirectory::read(std::string_view path) {
         const std::size_t slash = std::min(name.find('/', start), name.size());
         if (name.compare(start, slash - start, "..") == 0 && slash - start == 2) {
             return FileRead::failure(TftpErrorCode::AccessViolation,
-                                     "\"" + std::string(path) + "\" has a \"..\" component");
+                                     in_quotes(path) + " has a \"..\" component");
         }
         start = slash + 1;
     }
@@ -70,11 +71,11 @@ FileRead RootDirectory::read(std::string_view path) {
 
 FileRead MemoryFiles::read(std::string_view path) {
     if (denied_.count(path) != 0) {
-        return FileRead::failure(TftpErrorCode::AccessViolation, "\"" + std::string(path) + "\": permission denied");
+        return FileRead::failure(TftpErrorCode::AccessViolation, in_quotes(path) + ": permission denied");
     }
     auto it = files_.find(path);
     if (it == files_.end()) {
-        return FileRead::failure(TftpErrorCode::FileNotFound, "\"" + std::string(path) + "\" not found");
+        return FileRead::failure(TftpErrorCode::FileNotFound, in_quotes(path) + " not found");
     }
     FileRead r;
     r.data = it->second;

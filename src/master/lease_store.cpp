@@ -1,6 +1,7 @@
 // Lease table text format and the file-backed store.
 
 #include "pxecheck/master/lease_store.hpp"
+#include "pxecheck/base/bytes.hpp"
 
 #include <cerrno>
 #include <charconv>
@@ -25,7 +26,6 @@ std::vector<std::string_view> split_blanks(std::string_view line) {
     return out;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
 
@@ -66,13 +66,13 @@ Result<std::vector<Lease>> parse_leases(std::string_view text) {
         } else if (fields[0] == "declined") {
             l.state = LeaseState::Declined;
         } else {
-            return Error{where + "unknown state " + quoted(fields[0]) + " (bound or declined)"};
+            return Error{where + "unknown state " + in_quotes(fields[0]) + " (bound or declined)"};
         }
         const auto mac = MacAddr::parse(fields[1]);
-        if (!mac) return Error{where + "bad MAC address " + quoted(fields[1])};
+        if (!mac) return Error{where + "bad MAC address " + in_quotes(fields[1])};
         l.mac = *mac;
         const auto ip = Ipv4Addr::parse(fields[2]);
-        if (!ip) return Error{where + "bad address " + quoted(fields[2])};
+        if (!ip) return Error{where + "bad address " + in_quotes(fields[2])};
         l.address = *ip;
         if (fields[3] == "never") {
             l.expires = Lease::kNever;
@@ -80,7 +80,7 @@ Result<std::vector<Lease>> parse_leases(std::string_view text) {
             const auto f = fields[3];
             const auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), l.expires);
             if (ec != std::errc{} || p != f.data() + f.size()) {
-                return Error{where + "bad expiry time " + quoted(f) + " (Unix seconds or never)"};
+                return Error{where + "bad expiry time " + in_quotes(f) + " (Unix seconds or never)"};
             }
         }
         out.push_back(l);

@@ -54,7 +54,10 @@ std::string xml(std::string_view s) {
 
 std::string finding_line(const Finding& f) {
     std::string frames;
-    for (auto n : f.frames) frames += (frames.empty() ? "" : ",") + std::to_string(n);
+    for (auto n : f.frames) {
+        if (!frames.empty()) frames.push_back(',');
+        frames += std::to_string(n);
+    }
     return fmt::format("{} {} (blame {}): {}{}{}", f.severity == "fail" ? "FAIL" : f.severity == "warn" ? "WARN" : "INFO",
                        f.id, f.blame, f.detail, frames.empty() ? "" : " [frames " + frames + "]",
                        f.client_mac.empty() ? "" : " client " + f.client_mac);

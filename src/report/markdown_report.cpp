@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "pxecheck/base/bytes.hpp"
 #include "pxecheck/report/render.hpp"
 #include "view.hpp"
 
@@ -142,7 +143,10 @@ std::string id_list(const json& ids) {
     std::string out;
     std::set<std::string> seen;
     for (const auto& id : ids)
-        if (id.is_string() && seen.insert(id.get<std::string>()).second) out += (out.empty() ? "" : " ") + id.get<std::string>();
+        if (id.is_string() && seen.insert(id.get<std::string>()).second) {
+            if (!out.empty()) out.push_back(' ');
+            out += id.get<std::string>();
+        }
     return out;
 }
 
@@ -170,9 +174,9 @@ std::string nics_part(const json& report) {
             const std::string verdict = str(n, "verdict");
             out += fmt::format("| {} | {} | {} | {} | {} ({}) | {} | {} | {} | {} |\n", cell(str(n, "mac")),
                                cell(str(n, "address"), flag(n, "dhcp") ? "-" : "TFTP only"), md(arch),
-                               vendor.empty() ? std::string("none sent") : md("\"" + vendor + "\""),
+                               vendor.empty() ? std::string("none sent") : md(in_quotes(vendor)),
                                md(serve_phase_words(str(n, "phase"))), md(str(n, "phase")),
-                               file.empty() ? std::string("none named") : md("\"" + file + "\""), md(size),
+                               file.empty() ? std::string("none named") : md(in_quotes(file)), md(size),
                                verdict == "fail" ? "**FAIL**" : cell(upper(verdict)), cell(id_list(arr(n, "findings"))));
         }
         out += "\n";

@@ -124,7 +124,10 @@ std::string text_finding(const TextStyle& st, const checks::Finding& f, bool ver
                                   checks::to_string(f.blame), f.detail);
     if (verbose) {
         std::string frames;
-        for (auto n : f.frames) frames += (frames.empty() ? "" : ",") + std::to_string(n);
+        for (auto n : f.frames) {
+            if (!frames.empty()) frames.push_back(',');
+            frames += std::to_string(n);
+        }
         out += fmt::format("                 {} [{}] frames {}\n", f.title, f.clause, frames.empty() ? "-" : frames);
     }
     return out;

@@ -5,6 +5,7 @@
 // each with its line and key, so that one edit fixes them.
 
 #include "pxecheck/scenario/master_toml.hpp"
+#include "pxecheck/base/bytes.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -22,7 +23,6 @@ namespace pxecheck::scenario {
 
 namespace {
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

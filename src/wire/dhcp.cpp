@@ -10,7 +10,6 @@ namespace pxecheck::wire {
 namespace {
 
 constexpr std::size_t kCookieOffset = 236;
-constexpr std::size_t kChaddrOffset = 28;
 constexpr std::size_t kMaxInstance = 255;  ///< data octets one instance can carry
 
 /// RFC 2131 §4.1 and RFC 3396 §7: these describe one value each, so a second
@@ -611,7 +610,7 @@ std::string summarize(const DhcpMessage& msg) {
              (n == 0 ? std::string("-") : to_hex(ByteView(msg.chaddr).first(n)));
     }
     const auto text = [](const std::string& t) {
-        return "\"" + printable(ByteView(reinterpret_cast<const std::uint8_t*>(t.data()), t.size())) + "\"";
+        return quoted_printable(ByteView(reinterpret_cast<const std::uint8_t*>(t.data()), t.size()));
     };
     if (const auto sn = msg.sname_field(); !sn.empty()) s += " sname " + text(sn);
     if (const auto fi = msg.file_field(); !fi.empty()) s += " file " + text(fi);

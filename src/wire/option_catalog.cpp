@@ -182,7 +182,6 @@ std::string colon_hex(ByteView d) {
     return s;
 }
 
-std::string quoted(ByteView d) { return "\"" + printable(d) + "\""; }
 
 /// RFC 1035 §4.1.4 names with compression pointers that stay inside the
 /// option value (RFC 3397 §2). nullopt on a loop, a bad pointer or a
@@ -250,7 +249,7 @@ std::optional<std::string> user_class(ByteView d) {
         const std::size_t len = d[p];
         if (len == 0 || p + 1 + len > d.size()) return std::nullopt;
         if (!out.empty()) out.push_back(',');
-        out += quoted(d.subspan(p + 1, len));
+        out += quoted_printable(d.subspan(p + 1, len));
         p += 1 + len;
     }
     return "[" + out + "]";
@@ -314,7 +313,7 @@ std::optional<std::string> pxe_vendor(ByteView d) {
                     const std::size_t len = item.data[p + 2];
                     if (!s.empty()) s.push_back(',');
                     s += std::to_string(be16(item.data, p)) + ":" +
-                         quoted(ByteView(item.data).subspan(p + 3, len));
+                         quoted_printable(ByteView(item.data).subspan(p + 3, len));
                     p += 3 + len;
                 }
                 add(key + "[" + s + "]");
@@ -322,7 +321,7 @@ std::optional<std::string> pxe_vendor(ByteView d) {
             }
             case pxeopt::kMenuPrompt:
                 add(key + std::to_string(item.data[0]) + ":" +
-                    quoted(ByteView(item.data).subspan(1)));
+                    quoted_printable(ByteView(item.data).subspan(1)));
                 break;
             case pxeopt::kBootItem:
                 add(key + std::to_string(be16(item.data, 0)) + "/" +
@@ -385,7 +384,10 @@ std::string format_option_value(std::uint8_t code, ByteView data) {
             for (std::size_t p = 0; p < n; p += step) {
                 if (!s.empty()) s.push_back(',');
                 s += ip_at(data, p);
-                if (info->format == F::IpPairs) s += "/" + ip_at(data, p + 4);
+                if (info->format == F::IpPairs) {
+                    s.push_back('/');
+                    s += ip_at(data, p + 4);
+                }
             }
             return s;
         }
@@ -425,7 +427,7 @@ std::string format_option_value(std::uint8_t code, ByteView data) {
             if (data[0] <= 1) return data[0] != 0 ? "true" : "false";
             return std::to_string(data[0]);
         case F::Text:
-            return quoted(data);
+            return quoted_printable(data);
         case F::DomainList:
             return domain_list(data).value_or(raw_hex(data));
         case F::Hex:
@@ -447,7 +449,7 @@ std::string format_option_value(std::uint8_t code, ByteView data) {
             return pxe_vendor(data).value_or(raw_hex(data));
         case F::UserClass:
             // iPXE sends a bare "iPXE" instead of RFC 3004 items.
-            return user_class(data).value_or(quoted(data));
+            return user_class(data).value_or(quoted_printable(data));
         case F::ClientArch: {
             const auto arches = parse_client_arch(data);
             if (!arches) return raw_hex(data);

@@ -27,7 +27,7 @@ unsigned to_number(std::string_view digits) {
 }
 
 std::string quote(std::string_view s) {
-    return "\"" + printable(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size())) + "\"";
+    return quoted_printable(ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
 }
 
 std::uint16_t be16(ByteView d, std::size_t at) {
@@ -232,7 +232,10 @@ VendorClass parse_vendor_class(ByteView value) {
     }
     if (fields.size() > 4) {
         std::string extra;
-        for (std::size_t i = 4; i < fields.size(); ++i) extra += ":" + std::string(fields[i]);
+        for (std::size_t i = 4; i < fields.size(); ++i) {
+            extra.push_back(':');
+            extra += fields[i];
+        }
         problems.push_back("unexpected text after the UNDI field: " + quote(extra));
     }
 

@@ -25,7 +25,7 @@ ByteView as_bytes(std::string_view s) {
 }
 
 std::string quote(std::string_view s) {
-    std::string out = "\"" + printable(as_bytes(s.substr(0, kMaxQuoted))) + "\"";
+    std::string out = quoted_printable(as_bytes(s.substr(0, kMaxQuoted)));
     if (s.size() > kMaxQuoted) out += "...";
     return out;
 }
@@ -363,8 +363,12 @@ std::string summarize(const TftpPacket& pkt) {
     std::string s = to_string(static_cast<TftpOpcode>(pkt.opcode));
     const unsigned fields = pkt.fields_present.value_or(std::numeric_limits<std::uint8_t>::max());
     auto append_options = [&] {
-        for (const auto& o : pkt.options)
-            s += " " + printable(as_bytes(o.name)) + "=" + printable(as_bytes(o.value));
+        for (const auto& o : pkt.options) {
+            s.push_back(' ');
+            s += printable(as_bytes(o.name));
+            s.push_back('=');
+            s += printable(as_bytes(o.value));
+        }
     };
     if (fields == 0) {
         return "truncated (" + std::to_string(pkt.trailing.size()) +

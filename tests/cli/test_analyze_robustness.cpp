@@ -44,7 +44,7 @@ protected:
     fs::path dir_;
 };
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return pxecheck::testing::shell_quoted(p.string()); }
 
 void put16(std::string& s, std::uint16_t v) {
     s += static_cast<char>(v >> 8);

@@ -9,6 +9,7 @@
 #include "run_command.hpp"
 
 using pxecheck::testing::run_pxecheck;
+using pxecheck::testing::shell_quoted;
 using pxecheck::testing::source_path;
 
 namespace {
@@ -36,7 +37,7 @@ TEST(LiveFlags, ClientRefusesWindowsizesAndSecondsOutOfRange) {
 }
 
 TEST(LiveFlags, ReplayAndServeRefuseSecondsOutOfRange) {
-    const std::string capture = "'" + source_path("captures/ipxe-bios-isc-dhcpd-tftpd-hpa.pcap") + "'";
+    const std::string capture = shell_quoted(source_path("captures/ipxe-bios-isc-dhcpd-tftpd-hpa.pcap"));
     for (const char* s : {"0", "1e300", "inf", "nan"})
         expect_usage_error("replay " + capture + kNoIface + " --time-limit " + s, "--time-limit wants seconds");
     for (const char* s : {"-1", "1e300", "inf", "nan"})

@@ -15,6 +15,7 @@
 
 using pxecheck::testing::read_text;
 using pxecheck::testing::run_pxecheck;
+using pxecheck::testing::shell_quoted;
 using pxecheck::testing::source_path;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -242,8 +243,8 @@ TEST(ReportCli, ReportsValidateAgainstTheJsonSchema) {
     }
     std::size_t n = 0;
     for (const auto& capture : pxecheck::testing::bundled_captures()) {
-        const std::string out = dir / ("r" + std::to_string(n++) + ".json");
-        run_pxecheck("analyze -q --json '" + out + "' '" + capture.string() + "'");
+        const std::string out = dir / (std::to_string(n++) + ".json");
+        run_pxecheck("analyze -q --json " + shell_quoted(out) + " " + shell_quoted(capture.string()));
         ASSERT_TRUE(fs::exists(out)) << capture;
         reports += " '" + out + "'";
     }

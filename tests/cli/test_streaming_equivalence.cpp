@@ -32,7 +32,7 @@ json comparable(const std::string& text) {
     return j;
 }
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const fs::path& p) { return pxecheck::testing::shell_quoted(p.string()); }
 
 /// A classic little-endian pcap file (as the lab captures are), read whole.
 struct Pcap {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pxecheck::testing {
@@ -37,6 +38,16 @@ inline CommandResult run_shell(const std::string& script) {
 /// Runs pxecheck with \p args (already shell-quoted), stderr merged.
 inline CommandResult run_pxecheck(const std::string& args) {
     return run_shell(std::string(PXECHECK_BINARY) + " " + args);
+}
+
+/// \p s in single quotes for /bin/sh (test paths hold no single quote).
+/// Appended, not `"'" + s + "'"`, which GCC 12 at -O3 flags with a false
+/// -Wrestrict (GCC bug 105329).
+inline std::string shell_quoted(std::string_view s) {
+    std::string out(1, '\'');
+    out.append(s);
+    out.push_back('\'');
+    return out;
 }
 
 inline std::string source_path(const std::string& rel) { return std::string(PXECHECK_SOURCE_DIR) + "/" + rel; }

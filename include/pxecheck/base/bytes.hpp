@@ -80,6 +80,11 @@ std::optional<Bytes> from_hex(std::string_view s);
 
 /// A view of text bytes for display: printable ASCII kept, others as \xNN.
 std::string printable(ByteView v);
+/// printable(v) between double quotes, for messages and findings.
+std::string quoted_printable(ByteView v);
+/// \p s between double quotes, as it is. (Not named `quoted`: for a
+/// std::string argument, argument-dependent lookup finds std::quoted.)
+std::string in_quotes(std::string_view s);
 
 /// a == b with ASCII letters in either case (protocol names such as RFC 2347
 /// option names and "PXEClient" are case-insensitive).

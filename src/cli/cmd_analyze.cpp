@@ -6,15 +6,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <optional>
 
 #include "bundle.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "pxecheck/analyze/hash.hpp"
 #include "pxecheck/analyze/trace.hpp"
-#include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/pipeline/capture_source.hpp"
+#include "pxecheck/pipeline/judge.hpp"
 #include "pxecheck/report/report.hpp"
 #include "pxecheck/report/streaming.hpp"
 
@@ -37,36 +36,13 @@ struct AnalyzeOptions {
     bool whole_trace = false;
 };
 
-/// A --since/--until bound: seconds after the first frame ("90", "+1.5") or
-/// an absolute UTC time ("2026-11-27T04:50:00Z"). nullopt on bad text.
-struct TimeBound {
-    bool relative = true;
-    std::int64_t ns = 0;
-};
-std::optional<TimeBound> parse_time_bound(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    if (text.find('T') != std::string::npos) {
-        std::tm tm{};
-        const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-        if (!end || (*end != 0 && std::string(end) != "Z")) return std::nullopt;
-        return TimeBound{false, static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000};
-    }
-    try {
-        std::size_t used = 0;
-        const double secs = std::stod(text, &used);
-        if (used != text.size() || secs < 0) return std::nullopt;
-        return TimeBound{true, static_cast<std::int64_t>(secs * 1e9)};
-    } catch (...) {
-        return std::nullopt;
-    }
-}
-
 int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
-    std::optional<TimeBound> since, until;
-    if (!o.since.empty() && !(since = parse_time_bound(o.since)))
+    pipeline::CaptureSpec spec;
+    spec.files = o.files;
+    if (!o.since.empty() && !(spec.since = pipeline::parse_time_bound(o.since)))
         return fmt::print(stderr, "pxecheck analyze: --since \"{}\" is neither seconds nor YYYY-MM-DDTHH:MM:SSZ\n", o.since),
                kExitUsage;
-    if (!o.until.empty() && !(until = parse_time_bound(o.until)))
+    if (!o.until.empty() && !(spec.until = pipeline::parse_time_bound(o.until)))
         return fmt::print(stderr, "pxecheck analyze: --until \"{}\" is neither seconds nor YYYY-MM-DDTHH:MM:SSZ\n", o.until),
                kExitUsage;
     std::optional<MacAddr> only_mac;
@@ -76,9 +52,6 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         return fmt::print(stderr, "pxecheck analyze: --idle-horizon {} is not a number of seconds >= 0\n", o.idle_horizon),
                kExitUsage;
 
-    // Streaming (the default): each client's session is judged once it is
-    // complete and its frames freed, so memory follows the live sessions,
-    // not the file. --whole-trace keeps every frame and judges at the end.
     checks::CheckOptions copt;
     copt.only = o.only;
     copt.skip = o.skip;
@@ -88,96 +61,49 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
     topt.verbose = o.verbose;
     // The JSON report, alone or as the bundle's report.json.
     const bool wants_json = !o.json_path.empty() || !o.report_dir.empty();
-    std::optional<report::StreamingAnalysis> streaming;
+    // Only the JSON report carries the capture's hash: the terminal report
+    // alone does not pay for it (a third of the CPU time on a large capture).
+    spec.hash = wants_json;
+
+    // Streaming (the default): each client's session is judged once it is
+    // complete (on the judge's thread, which renders it there too) and its
+    // frames freed, so memory follows the live sessions, not the file.
+    // --whole-trace keeps every frame and judges at the end.
+    std::optional<report::StreamingReport> streaming;
+    std::optional<pipeline::StreamJudge> judge;
+    pipeline::PrepareBuilder prepare;
     if (!o.whole_trace) {
-        report::StreamingAnalysis::Options sopt;
-        sopt.checks = copt;
+        report::StreamingReport::Options sopt;
+        sopt.selection = copt;
         sopt.keep_text = !o.quiet;
         sopt.text = topt;
         sopt.keep_json = wants_json;
         streaming.emplace(std::move(sopt));
+        judge.emplace(pipeline::StreamJudge::Options{copt, true},
+                      [&streaming](analyze::Trace&& piece, pipeline::Judgement&& j) {
+                          streaming->add(std::move(piece), std::move(j.boots), std::move(j.findings));
+                      });
+        prepare = [&](analyze::TraceBuilder& builder) {
+            analyze::StreamOptions stream_opt;
+            stream_opt.idle_horizon_ns = static_cast<std::int64_t>(o.idle_horizon * 1e9);
+            builder.stream(judge->sink(), stream_opt);
+        };
     }
-
-    // The capture's hash for the report, from the blocks the reader reads
-    // anyway, on the FileTee observer thread (so on the other core meanwhile).
-    // Only the JSON report carries it: the terminal report alone does not
-    // pay for it (a third of the CPU time on a large capture).
-    std::optional<analyze::Sha256> capture_hash;
-    std::string source_sha256;
-    if (o.files.size() == 1 && wants_json) capture_hash.emplace();
-
-    // Several files are one capture cut in pieces (tcpdump -C/-G rotation):
-    // they are read in the order given and frame numbers run on across them.
-    std::optional<analyze::TraceBuilder> builder;
-    std::string source_names;
-    std::size_t number_offset = 0;
-    std::int64_t first_ns = -1;
-    std::string damage;
-    int linktype = -1;
-    for (const auto& file : o.files) {
-        link::FileTee::Observer observer;
-        if (capture_hash) observer = [&hash = *capture_hash](ByteView block) { hash.update(block); };
-        auto reader = link::PcapReader::open(file, std::move(observer));
-        if (!reader && builder) {
-            // A later piece of a rotated capture: the pieces before it stand.
-            damage = reader.error();
-            builder->add_source_anomaly({"capture.read_error", 0, damage});
-            break;
-        }
-        if (!reader) {
-            fmt::print(stderr, "pxecheck analyze: {}\n", reader.error());
-            return kExitUsage;
-        }
-        auto& r = **reader;
-        if (linktype < 0) {
-            linktype = r.linktype();
-            builder.emplace(o.files.size() == 1 ? file : o.files.front() + " (+" + std::to_string(o.files.size() - 1) + " more)",
-                            linktype);
-            if (streaming) {
-                analyze::StreamOptions stream_opt;
-                stream_opt.idle_horizon_ns = static_cast<std::int64_t>(o.idle_horizon * 1e9);
-                builder->stream(streaming->sink(), stream_opt);
-            }
-        } else if (r.linktype() != linktype) {
-            fmt::print(stderr, "pxecheck analyze: {}: link type {} differs from {} of {}; analyse them separately\n", file,
-                       r.linktype(), linktype, o.files.front());
-            return kExitUsage;
-        }
-        source_names += (source_names.empty() ? "" : " ") + file;
-        std::size_t last = 0;
-        while (auto frame = r.next_view()) {
-            last = frame->number;
-            if (first_ns < 0) first_ns = frame->timestamp_ns;
-            const std::int64_t rel = frame->timestamp_ns - first_ns;
-            if (since && (since->relative ? rel < since->ns : frame->timestamp_ns < since->ns)) continue;
-            if (until && (until->relative ? rel > until->ns : frame->timestamp_ns > until->ns)) continue;
-            builder->add(number_offset + frame->number, frame->timestamp_ns, frame->data, frame->original_length);
-        }
-        if (!r.error().empty()) {
-            // The reader's message names the file already.
-            damage = r.error().rfind(file + ":", 0) == 0 ? r.error() : file + ": " + r.error();
-            builder->add_source_anomaly({"capture.read_error", 0, damage});
-        }
-        number_offset += last;
-        if (capture_hash && r.wait_observed()) source_sha256 = capture_hash->finish();
+    auto read = pipeline::read_capture(spec, prepare);
+    if (judge) judge->finish();  // every piece judged and rendered (or the judge's error thrown)
+    if (!read) {
+        fmt::print(stderr, "pxecheck analyze: {}\n", read.error());
+        return kExitUsage;
     }
-    const bool damaged = !damage.empty();
-    analyze::Trace trace = std::move(*builder).finish();
-    if (only_mac) {
-        // Keep the trace whole (other servers' frames are evidence) but report
-        // only this client's session.
-        std::erase_if(trace.sessions, [&](const analyze::ClientSession& s) { return s.mac != *only_mac; });
-    }
+    auto& input = *read;
+    const bool damaged = !input.damage.empty();
+    // --mac: the trace stays whole (other servers' frames are evidence), but
+    // only this client's session is reported.
+    if (only_mac) pipeline::keep_only_client(input.trace, *only_mac);
 
-    report::RunInfo run;
-    run.tool_version = PXECHECK_VERSION;
-    run.command = "analyze";
-    run.command_line = joined_command_line(inv.argc, inv.argv);
-    run.source = source_names;
-    run.source_sha256 = source_sha256;
-    run.started_at = utc_now();
-    run.host = host_name();
-    auto analysis = streaming ? streaming->finish(run, std::move(trace)) : report::analyze_trace(run, trace, copt);
+    auto run = run_info("analyze", inv.argc, inv.argv, input.source_names);
+    run.source_sha256 = input.sha256;
+    auto analysis = streaming ? streaming->finish(run, std::move(input.trace)) : judged(run, input.trace, copt);
     auto json_of = [&](const report::Analysis& a) { return streaming ? streaming->to_json(a) : report::to_json(a); };
     if (damaged) analysis.verdict = checks::Verdict::Error;
 
@@ -223,15 +149,8 @@ int run_analyze(const AnalyzeOptions& o, const Invocation& inv) {
         }
         if (!o.quiet && o.json_path != "-") fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
     }
-    if (damaged) {
-        fmt::print(stderr, "pxecheck analyze: {} (the frames before it were analysed)\n", damage);
-        return kExitUsage;
-    }
-    switch (analysis.verdict) {
-        case checks::Verdict::Fail: return kExitFailed;
-        case checks::Verdict::Warn: return o.strict ? kExitFailed : kExitPass;
-        default: return kExitPass;
-    }
+    if (damaged) fmt::print(stderr, "pxecheck analyze: {} (the frames before it were analysed)\n", input.damage);
+    return exit_code_for(analysis.verdict, o.strict);
 }
 }  // namespace
 

@@ -184,16 +184,9 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
     auto run = scenario::run_client(io, cfg, ropt);
     recording->flush();
 
-    report::RunInfo info;
-    info.tool_version = PXECHECK_VERSION;
-    info.command = "client";
-    info.command_line = joined_command_line(inv.argc, inv.argv);
-    info.source = ropt.source_name;
-    info.started_at = started;
-    info.host = host_name();
     checks::CheckOptions copt;
     copt.client = cfg.mac;
-    auto analysis = report::analyze_trace(info, run.trace, copt);
+    auto analysis = judged(run_info("client", inv.argc, inv.argv, ropt.source_name, started), run.trace, copt);
     // The NIC here is pxecheck's emulation of real firmware, quirks included
     // on purpose (iPXE's short retries, its larger secs in REQUEST): what the
     // trace rules blame on the NIC is not the master's fault and must not fail
@@ -298,11 +291,7 @@ int run_client_command(const ClientOptions& o, const Invocation& inv) {
             fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
         }
     }
-    switch (analysis.verdict) {
-        case checks::Verdict::Fail: return kExitFailed;
-        case checks::Verdict::Warn: return o.strict ? kExitFailed : kExitPass;
-        default: return kExitPass;
-    }
+    return exit_code_for(analysis.verdict, o.strict);
 }
 
 }  // namespace

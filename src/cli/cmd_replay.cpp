@@ -144,16 +144,9 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
     auto res = scenario::run_replay(io, src, cfg, ropt);
     recording->flush();
 
-    report::RunInfo info;
-    info.tool_version = PXECHECK_VERSION;
-    info.command = "replay";
-    info.command_line = joined_command_line(inv.argc, inv.argv);
-    info.source = ropt.source_name;
-    info.started_at = started;
-    info.host = host_name();
     checks::CheckOptions copt;
     copt.client = cfg.mac;
-    auto analysis = report::analyze_trace(info, res.run.trace, copt);
+    auto analysis = judged(run_info("replay", inv.argc, inv.argv, ropt.source_name, started), res.run.trace, copt);
     for (auto& f : res.run.run_findings) analysis.findings.push_back(std::move(f));
     analysis.verdict = checks::verdict_of(analysis.findings);
 
@@ -192,11 +185,7 @@ int run_replay_command(const ReplayOptions& o, const Invocation& inv) {
         }
     }
     if (!res.comparison.same()) return kExitFailed;
-    switch (analysis.verdict) {
-        case checks::Verdict::Fail: return kExitFailed;
-        case checks::Verdict::Warn: return o.strict ? kExitFailed : kExitPass;
-        default: return kExitPass;
-    }
+    return exit_code_for(analysis.verdict, o.strict);
 }
 
 }  // namespace

@@ -288,14 +288,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
     (*recording)->flush();
     holds.clear();
 
-    report::RunInfo info;
-    info.tool_version = PXECHECK_VERSION;
-    info.command = "serve";
-    info.command_line = joined_command_line(inv.argc, inv.argv);
-    info.source = ropt.source_name;
-    info.started_at = started;
-    info.host = host_name();
-    auto analysis = report::analyze_trace(info, run.trace, {});
+    auto analysis = judged(run_info("serve", inv.argc, inv.argv, ropt.source_name, started), run.trace, {});
     for (auto& f : run.run_findings) analysis.findings.push_back(std::move(f));
     analysis.verdict = checks::verdict_of(analysis.findings);
 
@@ -306,14 +299,14 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
     topt.verbose = o.verbose;
     fmt::print("\n{}", report::render_text(analysis, topt));
 
-    bool any_fail = false;
-    bool any_warn = false;
+    // The exit code follows the worst NIC's verdict (Verdict is ordered
+    // from pass to fail).
+    checks::Verdict worst = checks::Verdict::Pass;
     nlohmann::json nics = nlohmann::json::array();
     if (!run.nics.empty()) fmt::print("\nNICs\n");
     for (const auto& n : run.nics) {
         const auto verdict = scenario::nic_verdict(n, analysis.findings);
-        any_fail = any_fail || verdict == checks::Verdict::Fail;
-        any_warn = any_warn || verdict == checks::Verdict::Warn;
+        worst = std::max(worst, verdict);
         std::vector<std::string> ids;
         for (const auto& f : analysis.findings) {
             if (f.client && *f.client == n.mac && f.severity != checks::Severity::Info &&
@@ -394,9 +387,7 @@ int run_serve_command(ServeOptions& o, const Invocation& inv) {
             fmt::print("\nevidence: {}/report.html (check: pxecheck report verify {})\n", o.report_dir, o.report_dir);
         }
     }
-    if (any_fail) return kExitFailed;
-    if (any_warn && o.strict) return kExitFailed;
-    return kExitPass;
+    return exit_code_for(worst, o.strict);
 }
 
 }  // namespace

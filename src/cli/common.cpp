@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "pxecheck/pipeline/judge.hpp"
+
 namespace pxecheck::cli {
 
 namespace {
@@ -71,6 +73,32 @@ bool write_file(const std::string& path, const std::string& text, std::string& e
         return false;
     }
     return true;
+}
+
+report::RunInfo run_info(std::string command, int argc, char** argv, std::string source, std::string started) {
+    report::RunInfo run;
+    run.tool_version = PXECHECK_VERSION;
+    run.command = std::move(command);
+    run.command_line = joined_command_line(argc, argv);
+    run.source = std::move(source);
+    run.started_at = started.empty() ? utc_now() : std::move(started);
+    run.host = host_name();
+    return run;
+}
+
+report::Analysis judged(report::RunInfo run, const analyze::Trace& trace, const checks::CheckOptions& options) {
+    auto j = pipeline::judge(trace, options);
+    return report::judged_analysis(std::move(run), trace, std::move(j.boots), std::move(j.findings), options);
+}
+
+int exit_code_for(checks::Verdict verdict, bool strict) {
+    switch (verdict) {
+        case checks::Verdict::Fail: return kExitFailed;
+        case checks::Verdict::Warn: return strict ? kExitFailed : kExitPass;
+        case checks::Verdict::Error: return kExitUsage;
+        case checks::Verdict::Pass: return kExitPass;
+    }
+    return kExitPass;
 }
 
 }  // namespace pxecheck::cli

@@ -7,6 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "pxecheck/analyze/trace.hpp"
+#include "pxecheck/checks/engine.hpp"
+#include "pxecheck/report/report.hpp"
+
 namespace pxecheck::cli {
 
 /// Exit codes for every command (documented in the README; scripts rely on them).
@@ -32,6 +36,17 @@ std::string utc_now();
 std::string host_name();
 /// Writes \p text to \p path; false (with errno text in \p error) on failure.
 bool write_file(const std::string& path, const std::string& text, std::string& error);
+
+/// The report's description of this run of \p command: tool version, the
+/// command line of \p argv, this host, \p source, and \p started (ISO 8601
+/// UTC; now when empty).
+report::RunInfo run_info(std::string command, int argc, char** argv, std::string source, std::string started = {});
+/// Judges a whole trace (pipeline::judge) into what the renderers take.
+report::Analysis judged(report::RunInfo run, const analyze::Trace& trace, const checks::CheckOptions& options);
+/// The exit code every command gives for its verdict: 1 for a failed check
+/// and, with --strict, for a warning; 2 when the input could not be read
+/// whole (Verdict::Error); 0 otherwise.
+int exit_code_for(checks::Verdict verdict, bool strict);
 
 /// Makes SIGINT and SIGTERM set stop_requested() instead of killing the
 /// process, so a live command (client, serve, replay) ends its run cleanly

@@ -1,6 +1,6 @@
 #pragma once
 // Private to the report module: the pieces of the JSON report that
-// to_json() puts together, for StreamingAnalysis to render one session at a
+// to_json() puts together, for StreamingReport to render one session at a
 // time, and the pretty-printer that writes them into the report's arrays.
 
 #include <nlohmann/json.hpp>

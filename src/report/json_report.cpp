@@ -13,13 +13,14 @@ namespace pxecheck::report {
 
 using nlohmann::json;
 
-Analysis analyze_trace(RunInfo run, const analyze::Trace& trace, const checks::CheckOptions& options) {
+Analysis judged_analysis(RunInfo run, const analyze::Trace& trace, std::vector<analyze::BootPath> boots,
+                         std::vector<checks::Finding> findings, const checks::CheckOptions& selection) {
     Analysis a;
     a.run = std::move(run);
     a.trace = &trace;
-    for (const auto& s : trace.sessions) a.boots.push_back(analyze::reconstruct_boot(trace, s));
-    a.findings = checks::run_checks(trace, options);
-    a.options = options;
+    a.boots = std::move(boots);
+    a.findings = std::move(findings);
+    a.options = selection;
     a.verdict = checks::verdict_of(a.findings);
     return a;
 }

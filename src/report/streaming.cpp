@@ -1,19 +1,13 @@
-// Bounded-memory analysis: one rule engine run per complete session (see
+// Bounded-memory reports: each judged session rendered as it comes (see
 // include/pxecheck/report/streaming.hpp).
 #include "pxecheck/report/streaming.hpp"
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <exception>
-#include <mutex>
 #include <string_view>
-#include <thread>
 
 #include "json_parts.hpp"
 #include "text_parts.hpp"
@@ -39,7 +33,7 @@ void release(std::vector<T>& v) {
 
 /// The rendered JSON of judged sessions until the report is written: an
 /// unlinked temporary file, or memory where none can be made.
-class StreamingAnalysis::Spill {
+class StreamingReport::Spill {
 public:
     Spill() : file_(std::tmpfile()) {
         // Large writes: stdio's 4 KiB buffer made a write(2) per 4 KiB of report.
@@ -109,111 +103,15 @@ private:
     std::uint64_t window_size_ = 0;
 };
 
-/// Judges sessions on a second thread, in the order they were handed over.
-/// The queue is short, so the reader waits rather than memory growing.
-class StreamingAnalysis::Worker {
-public:
-    explicit Worker(StreamingAnalysis& owner) : owner_(owner), thread_([this] { run(); }) {}
-    ~Worker() {
-        try {
-            stop();
-        } catch (...) {  // reported by finish() when it ran
-        }
-    }
-    Worker(const Worker&) = delete;
-    Worker& operator=(const Worker&) = delete;
-
-    void push(analyze::Trace&& piece) {
-        std::unique_lock lock(mutex_);
-        room_.wait(lock, [&] { return queue_.size() < kMaxQueued || failed_; });
-        if (failed_) return;  // finish() reports it
-        queue_.push_back(std::move(piece));
-        // The worker waits only on an empty queue: waking it for every piece
-        // cost a futex call each (thousands of sessions).
-        const bool was_empty = queue_.size() == 1;
-        lock.unlock();
-        if (was_empty) ready_.notify_one();
-    }
-    /// Waits until every piece is judged; rethrows the worker's exception.
-    void stop() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-            ready_.notify_one();
-        }
-        if (thread_.joinable()) thread_.join();
-        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-    }
-
-private:
-    static constexpr std::size_t kMaxQueued = 32;
-
-    void run() {
-        // Named for top -H and perf: "pxecheck-judge" is this thread.
-        pthread_setname_np(pthread_self(), "pxecheck-judge");
-        std::deque<analyze::Trace> batch;
-        for (;;) {
-            {
-                // Everything queued at once: one lock and one wake-up of the
-                // reader per batch, not per piece.
-                std::unique_lock lock(mutex_);
-                ready_.wait(lock, [&] { return !queue_.empty() || done_; });
-                if (queue_.empty()) return;
-                batch.swap(queue_);
-            }
-            room_.notify_one();
-            try {
-                for (; !batch.empty(); batch.pop_front()) owner_.add(std::move(batch.front()));
-            } catch (...) {
-                std::lock_guard lock(mutex_);
-                error_ = std::current_exception();
-                failed_ = true;
-                queue_.clear();
-                room_.notify_all();
-                return;
-            }
-        }
-    }
-
-    StreamingAnalysis& owner_;
-    std::mutex mutex_;
-    std::condition_variable ready_, room_;
-    std::deque<analyze::Trace> queue_;
-    bool done_ = false;
-    bool failed_ = false;
-    std::exception_ptr error_;
-    std::thread thread_;  // last: starts once the rest is ready
-};
-
-StreamingAnalysis::StreamingAnalysis(Options options)
+StreamingReport::StreamingReport(Options options)
     : options_(std::move(options)), spill_(std::make_unique<Spill>()) {}
 
-StreamingAnalysis::~StreamingAnalysis() {
-    if (worker_) {
-        try {
-            worker_->stop();
-        } catch (...) {  // finish() was never called; nothing to report to
-        }
-    }
-}
+StreamingReport::~StreamingReport() = default;
 
-analyze::SessionSink StreamingAnalysis::sink() {
-    if (options_.background && !worker_) worker_ = std::make_unique<Worker>(*this);
-    if (worker_) return [this](analyze::Trace&& piece) { worker_->push(std::move(piece)); };
-    return [this](analyze::Trace&& piece) { add(std::move(piece)); };
-}
-
-void StreamingAnalysis::add(analyze::Trace&& piece) {
-    const auto& copt = options_.checks;
-    // --mac: the whole-trace path drops the other sessions before the rules
-    // run but keeps their frames; do the same to each piece.
-    if (copt.client && !piece.sessions.empty() && piece.sessions.front().mac != *copt.client) piece.sessions.clear();
+void StreamingReport::add(analyze::Trace&& piece, std::vector<analyze::BootPath>&& boots,
+                          std::vector<checks::Finding>&& findings) {
     const std::size_t order = piece.frames.empty() ? SIZE_MAX : piece.frames.front().number;
-
-    // A piece holds one session at most; its boot serves the rules and the report.
-    std::vector<analyze::BootPath> boots;
-    for (const auto& s : piece.sessions) boots.push_back(analyze::reconstruct_boot(piece, s));
-    std::vector<checks::Finding> findings = checks::run_checks(piece, boots, copt);
+    // A piece holds one session at most.
     for (const auto& f : findings) ++counts_[static_cast<int>(f.severity)];
     std::optional<analyze::BootPath> boot;
     if (!boots.empty()) {
@@ -295,7 +193,7 @@ void StreamingAnalysis::add(analyze::Trace&& piece) {
     if (hold) frames_held_.push_back(std::move(piece));
 }
 
-std::size_t StreamingAnalysis::held_bytes(const analyze::Trace& piece) {
+std::size_t StreamingReport::held_bytes(const analyze::Trace& piece) {
     // An estimate: the frame, its bytes twice (raw and the UDP payload), a
     // DHCP message's options, each transfer's events.
     std::size_t n = sizeof piece;
@@ -305,7 +203,7 @@ std::size_t StreamingAnalysis::held_bytes(const analyze::Trace& piece) {
     return n;
 }
 
-void StreamingAnalysis::render_frames(const analyze::Trace& piece) {
+void StreamingReport::render_frames(const analyze::Trace& piece) {
     for (const auto& [number, text] : detail::frame_entries(piece, 4)) frames_json_.emplace_back(number, spill_->put(text));
 }
 
@@ -322,15 +220,10 @@ void engine_order(std::vector<T>& v, FirstFrame first_frame, Id id) {
 
 }  // namespace
 
-Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
-    if (worker_) {
-        auto w = std::move(worker_);
-        w->stop();
-    }
-    // The run's shape from the one entry point, on a trace with nothing to
-    // judge; then the sessions' results.
-    summary_ = analyze::Trace{};
-    Analysis a = analyze_trace(std::move(run), summary_, options_.checks);
+Analysis StreamingReport::finish(RunInfo run, analyze::Trace&& capture) {
+    Analysis a;
+    a.run = std::move(run);
+    a.options = options_.selection;
     summary_ = std::move(capture);
     summary_.frames.clear();
     summary_.sessions.clear();
@@ -365,7 +258,7 @@ Analysis StreamingAnalysis::finish(RunInfo run, analyze::Trace&& capture) {
     return a;
 }
 
-Status StreamingAnalysis::write_json(const Analysis& a, std::FILE* out) const {
+Status StreamingReport::write_json(const Analysis& a, std::FILE* out) const {
     // The report without its long arrays, from the one renderer; then each
     // array spliced in where its placeholder stands.
     analyze::Trace header;
@@ -441,7 +334,7 @@ Status StreamingAnalysis::write_json(const Analysis& a, std::FILE* out) const {
     return ok_status();
 }
 
-Status StreamingAnalysis::write_text(const Analysis& a, std::FILE* out) const {
+Status StreamingReport::write_text(const Analysis& a, std::FILE* out) const {
     if (!options_.keep_text) return Error{"the terminal report was not kept (keep_text)"};
     const detail::TextStyle style{options_.text.color};
     auto write = [&](std::string_view s) { return std::fwrite(s.data(), 1, s.size(), out) == s.size(); };
@@ -469,7 +362,7 @@ Status StreamingAnalysis::write_text(const Analysis& a, std::FILE* out) const {
     return ok_status();
 }
 
-nlohmann::json StreamingAnalysis::to_json(const Analysis& a) const {
+nlohmann::json StreamingReport::to_json(const Analysis& a) const {
     std::FILE* mem = std::tmpfile();
     if (!mem) return report::to_json(a);
     std::string text;

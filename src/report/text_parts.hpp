@@ -1,6 +1,6 @@
 #pragma once
 // Private to the report module: the pieces of the terminal report that
-// render_text() puts together, for StreamingAnalysis to render one session
+// render_text() puts together, for StreamingReport to render one session
 // at a time (the overview row, the detail block, the finding lines) and
 // put the report together at the end without keeping the sessions.
 

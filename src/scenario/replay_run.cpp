@@ -2,8 +2,7 @@
 
 #include <algorithm>
 
-#include "pxecheck/analyze/hash.hpp"
-#include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/pipeline/capture_source.hpp"
 
 namespace pxecheck::scenario {
 
@@ -31,17 +30,17 @@ MacAddr rewritten_mac(const MacAddr& captured) {
 }
 
 Result<ReplaySource> load_replay_source(const std::string& path, const std::optional<MacAddr>& session) {
-    auto reader = link::PcapReader::open(path);
-    if (!reader) return Error{reader.error()};
-    link::PcapReader& r = **reader;
-    analyze::TraceBuilder builder(path, r.linktype());
-    while (auto f = r.next()) builder.add(f->number, f->timestamp_ns, f->data, f->original_length);
-    if (!r.error().empty()) return Error{r.error() + " (a replay needs the whole capture)"};
+    pipeline::CaptureSpec spec;
+    spec.files = {path};
+    spec.hash = true;
+    auto read = pipeline::read_capture(spec);
+    if (!read) return Error{read.error()};
+    if (!read->damage.empty()) return Error{read->damage + " (a replay needs the whole capture)"};
 
     ReplaySource src;
     src.path = path;
-    src.trace = std::move(builder).finish();
-    if (auto h = analyze::sha256_file(path)) src.sha256 = *h;
+    src.trace = std::move(read->trace);
+    src.sha256 = std::move(read->sha256);
 
     // Clients whose firmware sent a DISCOVER: the ones that can be replayed.
     std::vector<std::pair<const analyze::ClientSession*, const analyze::Frame*>> pxe;

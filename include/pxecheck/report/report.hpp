@@ -40,8 +40,11 @@ struct Analysis {
     checks::CheckOptions options;
 };
 
-/// Reconstructs every session's boot and runs the checks.
-Analysis analyze_trace(RunInfo run, const analyze::Trace& trace, const checks::CheckOptions& options = {});
+/// The renderers' input for a judged trace: \p boots and \p findings as
+/// pipeline::judge() gave them (renderers never judge), the verdict from
+/// the findings, \p selection the rules they ran with.
+Analysis judged_analysis(RunInfo run, const analyze::Trace& trace, std::vector<analyze::BootPath> boots,
+                         std::vector<checks::Finding> findings, const checks::CheckOptions& selection = {});
 
 nlohmann::json to_json(const Analysis& a);
 

@@ -1,20 +1,13 @@
 #pragma once
 /// \file
-/// Bounded-memory analysis of a capture. analyze::TraceBuilder::stream()
-/// cuts each complete client session out of the capture as a small Trace;
-/// StreamingAnalysis runs the one rule engine (checks::run_checks) and
-/// analyze::reconstruct_boot on it, keeps what the reports need and lets the
-/// frames go. At the end it gives the same Analysis, text and JSON as
-/// analyze_trace() on the whole trace: sessions in order of first
-/// appearance, findings in the engine's order.
+/// Bounded-memory reports of a capture. analyze::TraceBuilder::stream()
+/// cuts each complete client session out of the capture as a small Trace,
+/// pipeline::StreamJudge judges it, and StreamingReport renders it: it keeps
+/// what the reports need and lets the frames go. At the end it gives the same
+/// Analysis, text and JSON as the renderers give for the judgement of the
+/// whole trace: sessions in order of first appearance, findings in the
+/// engine's order. It judges nothing itself.
 ///
-/// What stays in memory per judged session is a few dozen bytes: the
-/// session's and its findings' JSON and terminal lines, rendered by the
-/// reports' own renderers as the session completes, wait in an unlinked
-/// temporary file; memory keeps where each piece lies and the keys that
-/// order them (a finding's severity and client too, for the overview's
-/// worst finding per client).
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -32,10 +25,12 @@
 
 namespace pxecheck::report {
 
-class StreamingAnalysis {
+class StreamingReport {
 public:
     struct Options {
-        checks::CheckOptions checks;
+        /// The rule selection (--only/--skip) the judge ran with, reported
+        /// (JUnit marks the rules left out as skipped).
+        checks::CheckOptions selection;
         /// Keep what write_text() needs (the terminal report), as `text` asks.
         bool keep_text = true;
         TextOptions text;
@@ -48,30 +43,24 @@ public:
         /// (not rendered) until this many bytes of them; later ones are
         /// rendered at once. Either way the report is the same.
         std::size_t max_held_bytes = std::size_t{16} << 20;
-        /// Judge sessions on a second thread while the capture is read (the
-        /// results and their order are the same either way).
-        bool background = true;
     };
 
-    explicit StreamingAnalysis(Options options);
-    ~StreamingAnalysis();
-    StreamingAnalysis(const StreamingAnalysis&) = delete;
-    StreamingAnalysis& operator=(const StreamingAnalysis&) = delete;
+    explicit StreamingReport(Options options);
+    ~StreamingReport();
+    StreamingReport(const StreamingReport&) = delete;
+    StreamingReport& operator=(const StreamingReport&) = delete;
 
-    /// What to hand to TraceBuilder::stream(): add(), or with `background`
-    /// a queue (at most a few dozen sessions wait) that a worker drains.
-    analyze::SessionSink sink();
-    /// Judges one complete session (or frames of no session). With
-    /// CheckOptions::client set, another client's session is judged like the
-    /// whole-trace path does (its findings are filtered, it is not reported).
-    void add(analyze::Trace&& piece);
+    /// Renders one judged piece: a complete session (or frames of no
+    /// session) with its boot (\p boots holds one per piece.sessions entry)
+    /// and findings. Called on the judge's thread (pipeline::JudgedSink).
+    void add(analyze::Trace&& piece, std::vector<analyze::BootPath>&& boots,
+             std::vector<checks::Finding>&& findings);
 
     /// The analysis of the whole capture, from what TraceBuilder::finish()
-    /// returned (the capture's description): the run, the verdict and a
-    /// `trace` (pointing into this object) with the capture's description
-    /// but no frames, sessions or transfers; no boots or findings. The
-    /// reports come from write_text() and write_json().
-    /// Waits for the worker; rethrows what it threw.
+    /// returned (the capture's description), once every piece was added: the
+    /// run, the verdict and a `trace` (pointing into this object) with the
+    /// capture's description but no frames, sessions or transfers; no boots
+    /// or findings. The reports come from write_text() and write_json().
     Analysis finish(RunInfo run, analyze::Trace&& capture);
 
     /// The JSON report as `report::to_json(a).dump(2)` of the whole trace
@@ -84,12 +73,11 @@ public:
     /// The same as a JSON value (for evidence bundles; this one is built in memory).
     [[nodiscard]] nlohmann::json to_json(const Analysis& a) const;
 
-    /// Sessions judged so far (for tests and progress).
+    /// Sessions rendered so far (for tests and progress).
     [[nodiscard]] std::size_t sessions_seen() const { return sessions_seen_; }
 
 private:
     class Spill;
-    class Worker;
     struct Ref {
         std::uint64_t offset = 0;
         std::uint64_t size = 0;
@@ -113,7 +101,6 @@ private:
 
     Options options_;
     std::unique_ptr<Spill> spill_;
-    std::unique_ptr<Worker> worker_;
     std::vector<std::pair<std::size_t, Ref>> sessions_json_;  ///< first frame, sessions[] entry
     std::vector<FindingRef> findings_;
     std::vector<SessionText> sessions_text_;              ///< in the order judged until finish()

@@ -9,7 +9,9 @@
 
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/pipeline/judge.hpp"
 #include "pxecheck/report/report.hpp"
+#include "pxecheck/report/streaming.hpp"
 
 namespace reporttest {
 
@@ -39,9 +41,21 @@ inline Analysed analyse(const std::string& path) {
     run.source = path;
     run.started_at = "2026-01-01T00:00:00Z";
     run.host = "testhost";
-    const auto analysis = report::analyze_trace(run, out.trace);
+    auto judged = pipeline::judge(out.trace);
+    const auto analysis =
+        report::judged_analysis(run, out.trace, std::move(judged.boots), std::move(judged.findings));
     out.report = nlohmann::json::parse(report::to_json(analysis).dump());
     return out;
+}
+
+/// What to hand to TraceBuilder::stream() so that each piece is judged on
+/// this thread (as pipeline::StreamJudge does without its thread) and
+/// rendered into \p sa.
+inline pxecheck::analyze::SessionSink judged_into(pxecheck::report::StreamingReport& sa) {
+    return [&sa](pxecheck::analyze::Trace&& piece) {
+        auto j = pxecheck::pipeline::judge(piece);
+        sa.add(std::move(piece), std::move(j.boots), std::move(j.findings));
+    };
 }
 
 inline std::size_t count(const std::string& text, const std::string& part) {

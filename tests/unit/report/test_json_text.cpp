@@ -1,4 +1,4 @@
-// The JSON report as StreamingAnalysis writes it (sessions and findings
+// The JSON report as StreamingReport writes it (sessions and findings
 // written as text, not built as nlohmann values) must be exactly what
 // nlohmann's dump(2) makes of the same document: keys in its order, its
 // indentation, its escapes, U+FFFD for bytes that are not UTF-8.
@@ -13,6 +13,7 @@
 #include "pxecheck/link/frame.hpp"
 #include "pxecheck/report/streaming.hpp"
 #include "pxecheck/wire/tftp.hpp"
+#include "report_test_util.hpp"
 
 namespace {
 
@@ -25,7 +26,7 @@ const link::UdpEndpoint kServerTid{kServer69.mac, kServer69.ip, 40000};
 
 Bytes tftp(const wire::TftpPacket& p) { return wire::encode_tftp(p); }
 
-std::string report_text(report::StreamingAnalysis& sa, const report::Analysis& a) {
+std::string report_text(report::StreamingReport& sa, const report::Analysis& a) {
     std::FILE* f = std::tmpfile();
     EXPECT_NE(f, nullptr);
     EXPECT_TRUE(sa.write_json(a, f).ok());
@@ -39,7 +40,7 @@ std::string report_text(report::StreamingAnalysis& sa, const report::Analysis& a
 }
 
 /// The JSON report of what \p builder streamed into \p sa.
-std::string finished_report(report::StreamingAnalysis& sa, analyze::TraceBuilder&& builder, const std::string& source) {
+std::string finished_report(report::StreamingReport& sa, analyze::TraceBuilder&& builder, const std::string& source) {
     report::RunInfo run;
     run.command = "analyze";
     run.source = source;
@@ -47,17 +48,12 @@ std::string finished_report(report::StreamingAnalysis& sa, analyze::TraceBuilder
     return report_text(sa, a);
 }
 
-/// A synthetic capture streamed into a StreamingAnalysis on this thread;
+/// A synthetic capture streamed into a StreamingReport on this thread;
 /// text() is the JSON report it writes.
 struct SyntheticRun {
-    static report::StreamingAnalysis::Options options() {
-        report::StreamingAnalysis::Options opt;
-        opt.background = false;
-        return opt;
-    }
-    report::StreamingAnalysis sa{options()};
+    report::StreamingReport sa{report::StreamingReport::Options{}};
     analyze::TraceBuilder builder{"synthetic.pcap"};
-    SyntheticRun() { builder.stream(sa.sink()); }
+    SyntheticRun() { builder.stream(reporttest::judged_into(sa)); }
     std::string text() { return finished_report(sa, std::move(builder), "synthetic.pcap"); }
 };
 
@@ -151,13 +147,12 @@ TEST(JsonText, EverySpecialByteAtEveryPlaceOfALongString) {
 
 /// The JSON report of four clients, each fetching a file one after the
 /// other (each client judged before the next starts), with \p opt.
-std::string four_clients(report::StreamingAnalysis::Options opt) {
-    opt.background = false;
-    report::StreamingAnalysis sa{opt};
+std::string four_clients(report::StreamingReport::Options opt) {
+    report::StreamingReport sa{opt};
     analyze::TraceBuilder builder{"four.pcap"};
     analyze::StreamOptions stream;
     stream.idle_horizon_ns = 0;
-    builder.stream(sa.sink(), stream);
+    builder.stream(reporttest::judged_into(sa), stream);
     std::int64_t t = 1'700'000'000'000'000'000;
     for (std::uint8_t c = 1; c <= 4; ++c) {
         link::UdpEndpoint client = kClient;
@@ -185,20 +180,20 @@ std::string four_clients(report::StreamingAnalysis::Options opt) {
 
 TEST(JsonText, FramesHeldOrRenderedAtOnceGiveTheSameReport) {
     // Each client lists two entries (its RRQ and one DATA/ACK run).
-    report::StreamingAnalysis::Options held;
+    report::StreamingReport::Options held;
     const json h = json::parse(four_clients(held));
     ASSERT_EQ(h.at("sessions").size(), 4u);
     ASSERT_EQ(h.at("frames").size(), 8u);
     EXPECT_EQ(h.at("frames")[1].at("run").at("data"), 3);
 
-    report::StreamingAnalysis::Options at_once;
+    report::StreamingReport::Options at_once;
     at_once.max_held_bytes = 0;
     EXPECT_EQ(four_clients(at_once), four_clients(held));
 
     // Exactly at the limit frames[] stays; one entry past it, it goes,
     // whether the sessions before were held or rendered.
     for (const std::size_t budget : {std::size_t{0}, std::size_t{16} << 20}) {
-        report::StreamingAnalysis::Options limit;
+        report::StreamingReport::Options limit;
         limit.max_held_bytes = budget;
         limit.max_frames = 8;
         EXPECT_EQ(json::parse(four_clients(limit)).at("frames"), h.at("frames"));

@@ -1,7 +1,8 @@
 // pxecheck_bench_gen: builds a large capture for bench/analyze_vs_tshark.sh
 // by repeating the real boots of the lab captures as many clients.
 //
-//   pxecheck_bench_gen --frames N [--slots K] [--gap S] [--unique-files] -o OUT.pcap TEMPLATE.pcap...
+//   pxecheck_bench_gen (--frames N | --boots N) [--slots K] [--gap S] [--unique-files] [--one-machine]
+//                      -o OUT.pcap TEMPLATE.pcap...
 //
 // K slots boot clients side by side; each slot boots one client after the
 // other (the templates in turn, S seconds apart), every client with a new MAC
@@ -13,6 +14,9 @@
 // --unique-files changes a byte of every TFTP DATA block per client, so that
 // no two clients fetch the same file (pxecheck then hashes every transfer:
 // its worst case, where a rack booting fetches the same files).
+// --boots N writes N whole boots instead of N frames. --one-machine gives
+// every boot of a slot the slot's one MAC (new xids each time): a machine in
+// a boot loop, or a day of reboots, instead of a rack of new machines.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -195,18 +199,19 @@ struct Slot {
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: pxecheck_bench_gen --frames N [--slots K] [--gap SECONDS] [--unique-files] -o OUT.pcap "
-                 "TEMPLATE.pcap...\n");
+                 "usage: pxecheck_bench_gen (--frames N | --boots N) [--slots K] [--gap SECONDS] [--unique-files] "
+                 "[--one-machine] -o OUT.pcap TEMPLATE.pcap...\n");
     return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t want = 0, slots = 32;
+    std::size_t want = 0, boots = 0, slots = 32;
     double gap_s = 4;
     std::string out;
     bool unique_files = false;
+    bool one_machine = false;
     std::vector<std::string> inputs;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -215,11 +220,13 @@ int main(int argc, char** argv) {
         else if (a == "--slots") slots = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--gap") gap_s = std::strtod(value().c_str(), nullptr);
         else if (a == "-o") out = value();
+        else if (a == "--boots") boots = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--unique-files") unique_files = true;
+        else if (a == "--one-machine") one_machine = true;
         else if (!a.empty() && a[0] == '-') return usage();
         else inputs.push_back(a);
     }
-    if (!want || out.empty() || inputs.empty() || slots == 0 || slots > 150) return usage();
+    if ((want == 0) == (boots == 0) || out.empty() || inputs.empty() || slots == 0 || slots > 150) return usage();
 
     std::vector<Template> templates;
     for (const auto& path : inputs) {
@@ -241,8 +248,9 @@ int main(int argc, char** argv) {
         s.frame = 0;
         s.start_ns = at;
         ++clients;
-        s.inst.mac = {0x02, 0x50, static_cast<std::uint8_t>(clients >> 24), static_cast<std::uint8_t>(clients >> 16),
-                      static_cast<std::uint8_t>(clients >> 8), static_cast<std::uint8_t>(clients)};
+        const std::uint32_t machine = one_machine ? static_cast<std::uint32_t>(s.index + 1) : clients;
+        s.inst.mac = {0x02, 0x50, static_cast<std::uint8_t>(machine >> 24), static_cast<std::uint8_t>(machine >> 16),
+                      static_cast<std::uint8_t>(machine >> 8), static_cast<std::uint8_t>(machine)};
         s.inst.xid_salt = clients * 2654435761u;
         if (unique_files) s.inst.data_salt = static_cast<std::uint16_t>(1 + clients % 65535);
     };
@@ -259,8 +267,9 @@ int main(int argc, char** argv) {
     for (auto& s : all) queue.push(&s);
 
     std::size_t written = 0;
+    std::size_t booted = 0;  // boots written whole
     std::int64_t last_ns = origin;
-    while (written < want) {
+    while (want ? written < want : booted < boots) {
         Slot* s = queue.top();
         queue.pop();
         const auto& src = s->tmpl->frames[s->frame];
@@ -268,14 +277,17 @@ int main(int argc, char** argv) {
         const Bytes f = rewrite(src.data, *s->tmpl, s->inst);
         (*w)->write(last_ns, f, src.original_length);
         ++written;
-        if (++s->frame == s->tmpl->frames.size()) begin(*s, last_ns + gap);
+        if (++s->frame == s->tmpl->frames.size()) {
+            ++booted;
+            begin(*s, last_ns + gap);
+        }
         queue.push(s);
     }
     if (auto st = (*w)->close(); !st) {
         std::fprintf(stderr, "%s\n", st.error().c_str());
         return 1;
     }
-    std::printf("%s: %zu frames, %u clients in %zu slots, %.0f s of capture time\n", out.c_str(), written, clients,
-                slots, static_cast<double>(last_ns - origin) / 1e9);
+    std::printf("%s: %zu frames, %zu boots whole, %zu slots%s, %.0f s of capture time\n", out.c_str(), written, booted,
+                slots, one_machine ? " (one machine each)" : "", static_cast<double>(last_ns - origin) / 1e9);
     return 0;
 }

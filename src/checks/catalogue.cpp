@@ -413,6 +413,10 @@ constexpr Rule kRules[] = {
      "The boot completes: the NIC gets an address, boot information and the whole boot file.",
      "PXE 2.1 ch.2", Severity::Fail, Detection::Active,
      "A: the emulated NIC's or the reference master's view of where the boot stopped"},
+    {"FLOW-010", "Boot flow", Party::Both,
+     "A client that declines the address it was given (DHCPDECLINE) ends that boot there; the finding says why: another host answers ARP for the address (it is in use: the pool or a static host is wrong), or nothing visible does (the client rejected the lease itself). A client that then gets another address and goes on makes it a warning.",
+     "RFC 2131 §3.1(5), §4.4.1; RFC 5227 §2.1.1", Severity::Fail, Detection::Passive,
+     "P: DECLINE after an ACK, ARP from another MAC for the declined address"},
 };
 }  // namespace
 

@@ -1,9 +1,10 @@
-// Boot-flow rules (FLOW-001..006): what disputes hinge on, read across
+// Boot-flow rules (FLOW-001..006, 010): what disputes hinge on, read across
 // messages rather than inside one: who answered a DISCOVER, who ignored
 // whom, which side of a TFTP transfer went silent. Each finding says who
 // must change and why, with the values seen.
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -520,6 +521,86 @@ void flow_006(const Context& ctx, Sink& sink) {
     }
 }
 
+/// FLOW-010: the client declined its lease. The one line that answers "why
+/// did it not boot" when a boot stops right after the ACK: a DECLINE is the
+/// client's own word that it will not use the address (RFC 2131 §4.4.1: it
+/// SHOULD probe the address, and MUST decline one that is in use).
+void flow_010(const Context& ctx, Sink& sink) {
+    const auto& tr = ctx.trace;
+    for (const auto& s : tr.sessions) {
+        for (std::size_t pos = 0; pos < s.dhcp_frames.size(); ++pos) {
+            const Frame& decline = ctx.frame(s.dhcp_frames[pos]);
+            if (decline.direction != Direction::FromClient || !decline.dhcp ||
+                decline.dhcp->message_type() != DhcpMessageType::Decline)
+                continue;
+            const auto& m = *decline.dhcp;
+            // The declined address: option 50 (RFC 2131 Table 5 MUST), else
+            // ciaddr (older clients).
+            const Ipv4Addr address = m.requested_address().value_or(m.ciaddr);
+            // The ACK that gave it, the latest before the DECLINE.
+            const Frame* ack = nullptr;
+            for (std::size_t i = pos; i-- > 0;) {
+                const Frame& f = ctx.frame(s.dhcp_frames[i]);
+                if (f.direction == Direction::ToClient && f.dhcp &&
+                    f.dhcp->message_type() == DhcpMessageType::Ack && f.dhcp->yiaddr == address && !address.is_zero()) {
+                    ack = &f;
+                    break;
+                }
+            }
+            // Another host's ARP for it between the ACK and the DECLINE:
+            // the proof that the address is in use.
+            const Frame* conflict = nullptr;
+            const std::int64_t since = ack ? ack->time_ns : std::numeric_limits<std::int64_t>::min();
+            for (std::size_t ai : s.arp_frames) {
+                const Frame& f = ctx.frame(ai);
+                if (!f.arp || f.time_ns < since || f.time_ns > decline.time_ns) continue;
+                if (f.arp->sender_ip == address && f.arp->sender_mac != s.mac) {
+                    conflict = &f;
+                    break;
+                }
+            }
+            // What the client did next: another ACK means it went on.
+            const Frame* next_ack = nullptr;
+            for (std::size_t i = pos + 1; i < s.dhcp_frames.size() && !next_ack; ++i) {
+                const Frame& f = ctx.frame(s.dhcp_frames[i]);
+                if (f.direction == Direction::ToClient && f.dhcp && f.dhcp->message_type() == DhcpMessageType::Ack &&
+                    !f.dhcp->yiaddr.is_zero() && f.protocol != analyze::Protocol::BootServer)
+                    next_ack = &f;
+            }
+
+            std::vector<std::size_t> frames;
+            if (ack) frames.push_back(ack->number);
+            if (conflict) frames.push_back(conflict->number);
+            frames.push_back(decline.number);
+            std::string detail = "the client declined " + ip_text(address);
+            if (ack) {
+                const auto server = ack->dhcp->server_id().value_or(ack->udp ? ack->udp->src_ip : Ipv4Addr{});
+                detail += ", which " + ip_text(server) + " had given it " + duration(decline.time_ns - ack->time_ns) +
+                          " before";
+            }
+            if (auto text = m.text_option(wire::opt::kMessage)) detail += " (its message: " + in_quotes(*text) + ")";
+            Blame blame = Blame::Nic;
+            if (conflict) {
+                detail += ": " + conflict->arp->sender_mac.to_string() + " answers ARP for " + ip_text(address) +
+                          ", so the address is in use by another host; take it out of the pool, or give that host "
+                          "a reservation";
+                blame = Blame::Config;
+            } else {
+                detail += ": no other host claims it by ARP in the capture, so the client rejected the lease itself";
+            }
+            std::optional<Severity> severity;
+            if (next_ack) {
+                severity = Severity::Warn;
+                frames.push_back(next_ack->number);
+                detail += "; it then got " + ip_text(next_ack->dhcp->yiaddr) + " and went on";
+            } else {
+                detail += "; its boot stopped there";
+            }
+            sink.add("FLOW-010", blame, detail, frames, s.mac, severity);
+        }
+    }
+}
+
 }  // namespace
 
 void check_flow(const Context& ctx, Sink& sink) {
@@ -529,6 +610,7 @@ void check_flow(const Context& ctx, Sink& sink) {
     flow_004(ctx, sink);
     flow_005(ctx, sink);
     flow_006(ctx, sink);
+    flow_010(ctx, sink);
 }
 
 }  // namespace pxecheck::checks::detail

@@ -477,6 +477,91 @@ TEST(FLOW_006, AnsweredRrqPasses) {
 }
 
 // ================================================================================
+// FLOW-010: the client declined its lease
+// ================================================================================
+
+/// An ARP reply from \p owner saying it holds \p ip, to the client.
+Bytes arp_is_at(const MacAddr& owner, Ipv4Addr ip) {
+    link::ArpPacket a;
+    a.operation = 2;
+    a.sender_mac = owner;
+    a.sender_ip = ip;
+    a.target_mac = kClientMac;
+    return link::build_arp_frame(kClientMac, a);
+}
+
+/// The client's DECLINE of \p address (option 50 and 54, as RFC 2131 Table 5 wants).
+DhcpMessage decline_of(Ipv4Addr address, std::uint32_t xid = 0x1234abcd) {
+    auto d = pxe_discover(xid);
+    d.remove_option(wire::opt::kVendorClass);  // Table 5: no 60 in a DECLINE
+    d.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::Decline));
+    d.set_option(wire::opt::kRequestedAddress, ByteView(address.octets().data(), 4));
+    d.set_option(wire::opt::kServerId, ByteView(kServerIp.octets().data(), 4));
+    d.finish();
+    return d;
+}
+
+TEST(FLOW_010, AddressInUseBlamesConfigAndEndsTheBoot) {
+    TraceScript s;
+    dora(s);                                      // 1-4
+    s.frame(arp_is_at(kOtherServerMac, kClientIp));  // 5: another host holds it
+    s.client(decline_of(kClientIp));              // 6
+    const auto fs = run(s, "FLOW-010");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_EQ(fs[0].frames, (std::vector<std::size_t>{4, 5, 6}));
+    EXPECT_TRUE(contains(fs[0].detail, "declined 192.168.14.10, which 192.168.14.200 had given it")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, kOtherServerMac.to_string() + " answers ARP for 192.168.14.10")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "its boot stopped there")) << fs[0].detail;
+}
+
+TEST(FLOW_010, NoVisibleConflictBlamesTheNic) {
+    TraceScript s;
+    dora(s);
+    // The client's own ARP probe (sender 0.0.0.0) is no conflict.
+    link::ArpPacket probe;
+    probe.operation = 1;
+    probe.sender_mac = kClientMac;
+    probe.target_ip = kClientIp;
+    s.frame(link::build_arp_frame(MacAddr::broadcast(), probe));
+    s.client(decline_of(kClientIp));
+    const auto fs = run(s, "FLOW-010");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Nic);
+    EXPECT_TRUE(contains(fs[0].detail, "the client rejected the lease itself")) << fs[0].detail;
+}
+
+TEST(FLOW_010, AnotherAddressAfterwardsMakesItAWarning) {
+    TraceScript s;
+    dora(s);
+    s.frame(arp_is_at(kOtherServerMac, kClientIp));
+    s.client(decline_of(kClientIp));
+    s.advance_ms(10000);
+    auto d = pxe_discover(0x7777);
+    s.client(d);
+    const Ipv4Addr next = Ipv4Addr::from_octets(192, 168, 14, 11);
+    s.server(reply(d, DhcpMessageType::Offer, kServerIp, next));
+    auto r = pxe_request(d, kServerIp);
+    s.client(r);
+    s.server(reply(r, DhcpMessageType::Ack, kServerIp, next));  // 10
+    const auto fs = run(s, "FLOW-010");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Warn);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_TRUE(has_frame(fs[0], 10));
+    EXPECT_TRUE(contains(fs[0].detail, "it then got 192.168.14.11 and went on")) << fs[0].detail;
+}
+
+TEST(FLOW_010, NoDeclineNoFinding) {
+    TraceScript s;
+    dora(s);
+    s.frame(arp_is_at(kOtherServerMac, kOtherServerIp));  // an unrelated host's ARP
+    EXPECT_TRUE(run(s, "FLOW-010").empty());
+}
+
+// ================================================================================
 // Lab and public captures
 // ================================================================================
 
@@ -535,4 +620,20 @@ TEST(FLOW_Captures, OneSidedNetbootCaptureIsInfoOnly) {
     EXPECT_TRUE(contains(unanswered[0].detail, "may miss the server's replies")) << unanswered[0].detail;
     EXPECT_TRUE(has_frame(unanswered[1], 9));
     EXPECT_TRUE(serious(fs).empty()) << dump(fs);
+}
+
+TEST(FLOW_Captures, Edk2DeclineAfterTheAckIsWhyTheBootStopped) {
+    // EDK2 bug 17: the UEFI PXE client declines a valid lease from a server
+    // in another subnet ("Lease is denied upon entering bound"); no host
+    // claims the address.
+    auto t = load(kLab + "public/tianocore-BZ17-uefi-pxe-dhcp-decline.pcapng");
+    ASSERT_TRUE(t);
+    const auto fs = flow(*t);
+    const auto declined = with_id(fs, "FLOW-010");
+    ASSERT_EQ(declined.size(), 1u) << dump(fs);
+    EXPECT_EQ(declined[0].severity, Severity::Fail);
+    EXPECT_EQ(declined[0].blame, Blame::Nic);
+    EXPECT_EQ(declined[0].frames, (std::vector<std::size_t>{10, 11}));
+    EXPECT_TRUE(contains(declined[0].detail, "declined 192.168.2.0, which 192.168.0.1 had given it")) << declined[0].detail;
+    EXPECT_TRUE(contains(declined[0].detail, "\"Lease is denied upon entering bound\"")) << declined[0].detail;
 }

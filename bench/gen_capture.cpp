@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/wire/udp_service.hpp"
 
 namespace {
 
@@ -69,7 +70,9 @@ std::size_t udp_payload_at(const Bytes& f, std::uint16_t* sport = nullptr, std::
     return kEth + ihl + 8;
 }
 
-bool is_dhcp_port(std::uint16_t p) { return p == 67 || p == 68 || p == 4011; }
+bool is_dhcp_datagram(std::uint16_t src_port, std::uint16_t dst_port) {
+    return pxecheck::wire::carries_dhcp(pxecheck::wire::classify_udp(src_port, dst_port));
+}
 
 bool load(const std::string& path, Template& t) {
     auto r = pxecheck::link::PcapReader::open(path);
@@ -87,7 +90,7 @@ bool load(const std::string& path, Template& t) {
         const Bytes& d = f->data;
         std::uint16_t sp = 0, dp = 0;
         const std::size_t at = udp_payload_at(d, &sp, &dp);
-        if (at && is_dhcp_port(sp) && is_dhcp_port(dp) && d.size() >= at + 240) {
+        if (at && is_dhcp_datagram(sp, dp) && d.size() >= at + 240) {
             const std::uint8_t* b = &d[at];
             if (b[0] == 1 && !have_mac) {
                 std::memcpy(t.mac.data(), b + 28, 6);
@@ -162,7 +165,7 @@ Bytes rewrite(const Bytes& src, const Template& t, const Instance& in) {
         f[f.size() - 2] ^= static_cast<std::uint8_t>(in.data_salt >> 8);
         f[f.size() - 1] ^= static_cast<std::uint8_t>(in.data_salt);
     }
-    if (!(is_dhcp_port(sp) && is_dhcp_port(dp)) && sp != 4011 && dp != 4011) return f;
+    if (!is_dhcp_datagram(sp, dp)) return f;
     if (f.size() < at + 236) return f;
     std::uint8_t* b = &f[at];
     put32(b + 4, be32(b + 4) ^ in.xid_salt);

@@ -9,8 +9,6 @@ namespace pxecheck::analyze {
 
 namespace {
 
-constexpr std::uint16_t kBootServerPort = 4011;
-
 OfferInfo offer_from(const Trace& trace, std::size_t index) {
     const Frame& f = trace.frames[index];
     const auto& m = *f.dhcp;
@@ -35,7 +33,7 @@ OfferInfo offer_from(const Trace& trace, std::size_t index) {
         o.has_menu = !pxe.value.menu.empty();
     }
     o.proxy = o.yiaddr.is_zero() && o.vendor_class_pxe;
-    o.from_4011 = f.udp && f.udp->src_port == kBootServerPort;
+    o.from_4011 = f.udp && f.udp->src_port == wire::kPxeBootServerPort;
     return o;
 }
 

@@ -2,6 +2,7 @@
 
 #include "pxecheck/wire/dhcp.hpp"
 #include "pxecheck/wire/tftp.hpp"
+#include "pxecheck/wire/udp_service.hpp"
 
 namespace pxecheck::analyze {
 
@@ -51,12 +52,11 @@ std::optional<DecodedLine> FrameDecoder::decode_udp(DecodedLine line, const link
     auto add_payload_anomalies = [&](Anomalies& from) {
         for (auto& a : from) line.anomalies.push_back(std::move(a));
     };
-    const bool bootserver = sp == 4011 || dp == 4011;
-    const bool dhcp = (sp == 67 || sp == 68) && (dp == 67 || dp == 68);
-    if (bootserver || dhcp) {
+    const auto service = wire::classify_udp(sp, dp);
+    if (wire::carries_dhcp(service)) {
         auto d = wire::decode_dhcp(udp.payload);
         add_payload_anomalies(d.anomalies);
-        line.protocol = bootserver ? "PXEBS" : "DHCP";
+        line.protocol = service == wire::UdpService::PxeBootServer ? "PXEBS" : "DHCP";
         line.summary = d.header_complete ? wire::summarize(d.msg)
                                          : "BOOTP truncated (" + std::to_string(udp.payload.size()) + " octets)";
         if (!udp.complete) line.summary += " [cut by snaplen]";
@@ -64,11 +64,11 @@ std::optional<DecodedLine> FrameDecoder::decode_udp(DecodedLine line, const link
     }
     const auto src = std::make_pair(udp.src_ip.value, sp);
     const auto dst = std::make_pair(udp.dst_ip.value, dp);
-    const bool tftp = dp == wire::kTftpPort || tftp_clients_.count(src) || tftp_clients_.count(dst);
-    if (!tftp) return std::nullopt;
+    const bool to_tftp_server = service == wire::UdpService::TftpRequest;
+    if (!to_tftp_server && !tftp_clients_.count(src) && !tftp_clients_.count(dst)) return std::nullopt;
     auto t = wire::decode_tftp(udp.payload);
     add_payload_anomalies(t.anomalies);
-    if (dp == wire::kTftpPort && (t.pkt.opcode == 1 || t.pkt.opcode == 2)) tftp_clients_.insert(src);
+    if (to_tftp_server && (t.pkt.opcode == 1 || t.pkt.opcode == 2)) tftp_clients_.insert(src);
     line.protocol = "TFTP";
     line.summary = wire::summarize(t.pkt);
     if (!udp.complete) line.summary += " [cut by snaplen]";

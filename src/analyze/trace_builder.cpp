@@ -8,17 +8,13 @@
 #include "pxecheck/analyze/hash.hpp"
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/wire/pxe.hpp"
+#include "pxecheck/wire/udp_service.hpp"
 
 namespace pxecheck::analyze {
 
 namespace {
 
-constexpr std::uint16_t kDhcpServerPort = 67;
-constexpr std::uint16_t kDhcpClientPort = 68;
-constexpr std::uint16_t kBootServerPort = 4011;
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
-
-bool is_dhcp_port(std::uint16_t p) { return p == kDhcpServerPort || p == kDhcpClientPort; }
 
 /// The most events reserved ahead from an OACK's tsize (2 MiB of them): a
 /// tsize is the server's claim, not a promise.
@@ -186,8 +182,9 @@ struct TraceBuilder::Impl {
     Live* add_bulk(TransferState& st, bool from_client_side, const BulkPacket& b);
     void add_udp(Frame&& f);
     void add_dhcp(Frame&& f, Protocol proto);
-    /// The session whose transfer \p f belongs to (nullptr: not TFTP we know of).
-    Live* add_tftp(Frame& f);
+    /// The session whose transfer \p f belongs to (nullptr: not TFTP we know of);
+    /// only a request sent to port 69 (\p to_tftp_server_port) opens a transfer.
+    Live* add_tftp(Frame& f, bool to_tftp_server_port);
     void add_arp(Frame&& f);
     void mark_finished(TransferState& st);
     void close_transfer(TransferState& st);
@@ -292,12 +289,12 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
 }
 
 void TraceBuilder::Impl::add_udp(Frame&& f) {
-    const auto& u = *f.udp;
-    if (u.src_port == kBootServerPort || u.dst_port == kBootServerPort) {
+    const auto service = wire::classify_udp(f.udp->src_port, f.udp->dst_port);
+    if (service == wire::UdpService::PxeBootServer) {
         add_dhcp(std::move(f), Protocol::BootServer);
-    } else if (is_dhcp_port(u.src_port) && is_dhcp_port(u.dst_port)) {
+    } else if (service == wire::UdpService::Dhcp) {
         add_dhcp(std::move(f), Protocol::Dhcp);
-    } else if (Live* owner = add_tftp(f)) {
+    } else if (Live* owner = add_tftp(f, service == wire::UdpService::TftpRequest)) {
         // DATA and ACK are summarised in the transfer; everything else stays.
         const auto op = f.tftp ? f.tftp->opcode : bulk_opcode;
         if (op != static_cast<std::uint16_t>(wire::TftpOpcode::Data) &&
@@ -359,7 +356,7 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
     s.dhcp_frames.push_back(keep(l, std::move(f)));
 }
 
-TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
+TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f, bool to_tftp_server_port) {
     const auto& u = *f.udp;
     // DATA and ACK are most of a capture and their frames are not kept:
     // read opcode, block and data in place instead of decoding a copy.
@@ -386,7 +383,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
     bool client_side = it != open_transfers.end();
     if (!client_side) it = open_transfers.find(to_client);
 
-    if (u.dst_port == wire::kTftpPort && is_request) {
+    if (to_tftp_server_port && is_request) {
         // A repeated identical request before any answer is a retransmission
         // of the same transfer; anything else starts a new transfer.
         if (client_side) {
@@ -499,8 +496,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f) {
 
 bool TraceBuilder::Impl::add_bulk_frame(std::size_t number, std::int64_t time_ns, ByteView data) {
     const auto u = link::peek_udp(trace.linktype, data);
-    if (!u || u->src_port == kBootServerPort || u->dst_port == kBootServerPort ||
-        (is_dhcp_port(u->src_port) && is_dhcp_port(u->dst_port)) || u->payload.size() < 4)
+    if (!u || wire::carries_dhcp(wire::classify_udp(u->src_port, u->dst_port)) || u->payload.size() < 4)
         return false;
     const ByteView payload = u->payload;
     const auto opcode = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);

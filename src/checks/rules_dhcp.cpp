@@ -36,10 +36,10 @@ using analyze::Frame;
 using analyze::Protocol;
 using wire::DhcpMessage;
 using wire::DhcpMessageType;
+using wire::kDhcpClientPort;
+using wire::kDhcpServerPort;
+using wire::kPxeBootServerPort;
 
-constexpr std::uint16_t kServerPort = 67;
-constexpr std::uint16_t kClientPort = 68;
-constexpr std::uint16_t kBootServerPort = 4011;
 constexpr std::int64_t kNsPerMs = 1'000'000;
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 /// IPv4 (no options) plus UDP header: what option 57 counts on top of the
@@ -181,12 +181,12 @@ Side port_side(const Frame& f) {
     if (on_4011(f)) {
         // PXE ROMs send boot-server requests from 4011 to 4011 (Intel) or
         // from 68; only a port other than 4011 on one end says who is who.
-        if (u.dst_port == kBootServerPort && u.src_port != kBootServerPort) return Side::Client;
-        if (u.src_port == kBootServerPort && u.dst_port != kBootServerPort) return Side::Server;
+        if (u.dst_port == kPxeBootServerPort && u.src_port != kPxeBootServerPort) return Side::Client;
+        if (u.src_port == kPxeBootServerPort && u.dst_port != kPxeBootServerPort) return Side::Server;
         return Side::Unknown;
     }
-    if (u.src_port == kClientPort && u.dst_port == kServerPort) return Side::Client;
-    if (u.src_port == kServerPort && u.dst_port == kClientPort) return Side::Server;
+    if (u.src_port == kDhcpClientPort && u.dst_port == kDhcpServerPort) return Side::Client;
+    if (u.src_port == kDhcpServerPort && u.dst_port == kDhcpClientPort) return Side::Server;
     return Side::Unknown;  // 67 <-> 67 is a relay leg and goes both ways
 }
 
@@ -222,12 +222,12 @@ Blame sender_blame(const Context& ctx, std::size_t index) {
 /// A client message forwarded by a relay agent (RFC 1542 §4.1: from the
 /// relay's port 67, giaddr filled in) rather than sent by the client itself.
 bool relayed_request(const Frame& f) {
-    return f.dhcp->op == 1 && f.udp->src_port == kServerPort && !f.dhcp->giaddr.is_zero();
+    return f.dhcp->op == 1 && f.udp->src_port == kDhcpServerPort && !f.dhcp->giaddr.is_zero();
 }
 
 /// The relay agent's copy of a reply on its way to the client (RFC 1542 §5.4).
 bool relay_to_client(const Frame& f) {
-    return f.dhcp->op == 2 && !f.dhcp->giaddr.is_zero() && f.udp->dst_port == kClientPort;
+    return f.dhcp->op == 2 && !f.dhcp->giaddr.is_zero() && f.udp->dst_port == kDhcpClientPort;
 }
 
 /// REQUEST in SELECTING state: names the chosen server, has no ciaddr
@@ -303,7 +303,7 @@ void dhcp_001(const Context& ctx, Sink& sink) {
             // A relay leg (67->67) carries both; only a value outside 1-2 is
             // wrong whichever way it went.
             if (m.op == 1 || m.op == 2) return;
-            const Blame b = f.udp->src_port == kServerPort ? Blame::Master : client_blame(ctx, i);
+            const Blame b = f.udp->src_port == kDhcpServerPort ? Blame::Master : client_blame(ctx, i);
             fold.add(client_of(f), b,
                      label(m) + " sent " + ports + " has op " + std::to_string(m.op) +
                          ", neither 1 (BOOTREQUEST) nor 2 (BOOTREPLY)",
@@ -483,7 +483,7 @@ void dhcp_005(const Context& ctx, Sink& sink) {
                                ctx.trace.linktype == link::linktype::kLinuxSll ||
                                ctx.trace.linktype == link::linktype::kLinuxSll2;
     each_dhcp(ctx, [&](std::size_t i, const Frame& f, const DhcpMessage& m) {
-        if (m.op != 1 || relayed_request(f) || f.udp->src_port == kServerPort) return;
+        if (m.op != 1 || relayed_request(f) || f.udp->src_port == kDhcpServerPort) return;
         const MacAddr client = client_of(f);
         const Blame blame = client_blame(ctx, i);
         if (m.htype != 1 || m.hlen != 6) {
@@ -632,7 +632,7 @@ void dhcp_008(const Context& ctx, Sink& sink) {
             fold.add(client, key + ' ' + ip_text(src_ip(f)), b, w + ": " + text, {f.number});
         };
         if (!m.giaddr.is_zero()) {
-            if (f.udp->dst_port == kServerPort) {
+            if (f.udp->dst_port == kDhcpServerPort) {
                 if (dst_ip(f) != m.giaddr)
                     warn("relay", Blame::Master,
                          "sent to " + to + ", must go to the relay agent " + ip_text(m.giaddr) + " port 67");
@@ -687,7 +687,7 @@ void dhcp_009(const Context& ctx, Sink& sink) {
                 fold.add(client, "dst " + ip_text(src_ip(f)), Blame::Master,
                          who(f) + ": sent to " + ip_text(dst_ip(f)) + ", must be broadcast to 255.255.255.255",
                          {f.number});
-        } else if (f.udp->dst_port == kServerPort && !m.broadcast_flag()) {
+        } else if (f.udp->dst_port == kDhcpServerPort && !m.broadcast_flag()) {
             fold.add(client, "bflag " + ip_text(src_ip(f)), Blame::Master,
                      who(f) + ": sent to relay " + ip_text(giaddr) + " without the broadcast flag", {f.number});
         }
@@ -710,9 +710,9 @@ void dhcp_010(const Context& ctx, Sink& sink) {
         const std::string ports = std::to_string(u.src_port) + "->" + std::to_string(u.dst_port);
         if (m.op == 1) {
             const Blame blame = client_blame(ctx, i);
-            const bool relay_leg = u.src_port == kServerPort && u.dst_port == kServerPort && !m.giaddr.is_zero();
+            const bool relay_leg = u.src_port == kDhcpServerPort && u.dst_port == kDhcpServerPort && !m.giaddr.is_zero();
             if (relay_leg) return;
-            if (u.src_port != kClientPort || u.dst_port != kServerPort) {
+            if (u.src_port != kDhcpClientPort || u.dst_port != kDhcpServerPort) {
                 fold.add(client, blame, label(m) + " sent " + ports + ", a client sends 68->67", {f.number});
                 return;
             }
@@ -734,8 +734,8 @@ void dhcp_010(const Context& ctx, Sink& sink) {
             }
             return;
         }
-        const bool ok = u.src_port == kServerPort &&
-                        (u.dst_port == kClientPort || (u.dst_port == kServerPort && !m.giaddr.is_zero()));
+        const bool ok = u.src_port == kDhcpServerPort &&
+                        (u.dst_port == kDhcpClientPort || (u.dst_port == kDhcpServerPort && !m.giaddr.is_zero()));
         if (!ok) {
             fold.add(client, Blame::Master,
                      who(f) + " sent " + ports + ", a server answers 67->68 (67->67 to a relay agent)", {f.number});
@@ -789,7 +789,7 @@ void dhcp_012(const Context& ctx, Sink& sink) {
             continue;
         }
         // The header did not fit: no chaddr, so the link says who it is.
-        const bool from_server = f.udp->src_port == kServerPort || f.udp->src_port == kBootServerPort;
+        const bool from_server = f.udp->src_port == kDhcpServerPort || f.udp->src_port == kPxeBootServerPort;
         const MacAddr client = from_server ? f.dst_mac : f.src_mac;
         fold.add(client, from_server ? Blame::Master : Blame::Nic,
                  std::to_string(size) + "-octet payload on " + std::to_string(f.udp->src_port) + "->" +

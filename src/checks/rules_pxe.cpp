@@ -32,8 +32,8 @@ using analyze::OfferInfo;
 using analyze::Protocol;
 using wire::DhcpMessage;
 using wire::DhcpMessageType;
+using wire::kPxeBootServerPort;
 
-constexpr std::uint16_t kPxePort = 4011;
 constexpr std::string_view kPxeClient = "PXEClient";
 constexpr std::size_t kPxeClientFormSize = 32;
 constexpr std::int64_t kNsPerSec = 1'000'000'000;
@@ -254,7 +254,7 @@ static void pxe_001(const Context& ctx, Sink& sink) {
                 // sends the bare form there and dnsmasq boots it. On 67 the
                 // Arch field can pick the boot file, so a short form fails.
                 std::optional<Severity> sev;
-                if (to_port(f, kPxePort) && vc.pxe) {
+                if (to_port(f, kPxeBootServerPort) && vc.pxe) {
                     d += "; on UDP 4011 boot servers match only the PXEClient prefix";
                     sev = Severity::Warn;
                 }
@@ -531,7 +531,7 @@ static void pxe_009(const Context& ctx, Sink& sink) {
             const Frame& f = ctx.frame(idx);
             if (!client_dhcp(f) || !is_type(f, {DhcpMessageType::Request})) continue;
             const auto& m = *f.dhcp;
-            const bool on_4011 = to_port(f, kPxePort);
+            const bool on_4011 = to_port(f, kPxeBootServerPort);
             const bool has43 = m.find(wire::opt::kVendorSpecific) != nullptr;
             // On 67 a boot-server REQUEST is a bound client's REQUEST with 43
             // (a renewing REQUEST carries none).
@@ -638,7 +638,7 @@ static void pxe_014(const Context& ctx, Sink& sink) {
                 if (boots_anyway) d += " (harmless here: 43 holds only MTFTP settings, siaddr/file boot it)";
                 sink.add("PXE-014", Blame::Master, std::move(d), {f.number}, s.mac,
                          boots_anyway ? Severity::Warn : Severity::Fail);
-            } else if (from_port(f, kPxePort) && !v60) {
+            } else if (from_port(f, kPxeBootServerPort) && !v60) {
                 sink.add("PXE-014", Blame::Master, from + " on UDP 4011 has no option 60 \"PXEClient\"", {f.number},
                          s.mac, Severity::Info);
             } else if (says_pxe && v60->size() != kPxeClient.size()) {
@@ -700,7 +700,7 @@ static void pxe_018(const Context& ctx, Sink& sink) {
     for_each_session(ctx, [&](const ClientSession& s, const BootPath&) {
         for (std::size_t idx : s.dhcp_frames) {
             const Frame& f = ctx.frame(idx);
-            if (!server_dhcp(f) || !from_port(f, kPxePort)) continue;
+            if (!server_dhcp(f) || !from_port(f, kPxeBootServerPort)) continue;
             const auto& m = *f.dhcp;
             const std::string from = "4011 answer from " + ip_text(f.udp->src_ip);
             auto add = [&](std::string d, std::vector<std::size_t> frames) {
@@ -711,7 +711,7 @@ static void pxe_018(const Context& ctx, Sink& sink) {
                 // The latest 4011 request from this client: its xid was not echoed.
                 for (std::size_t j = idx; j-- > 0;) {
                     const Frame& r = ctx.frame(j);
-                    if (client_dhcp(r) && to_port(r, kPxePort) && r.dhcp->chaddr == m.chaddr) {
+                    if (client_dhcp(r) && to_port(r, kPxeBootServerPort) && r.dhcp->chaddr == m.chaddr) {
                         add("has xid " + hex32(m.xid) + ", the request had " + hex32(r.dhcp->xid),
                             {r.number, f.number});
                         req = &r;
@@ -900,7 +900,7 @@ static void pxe_025(const Context& ctx, Sink& sink) {
         for (std::size_t idx : s.dhcp_frames) {
             const Frame& f = ctx.frame(idx);
             if (!firmware_request(f)) continue;
-            if (to_port(f, kPxePort)) {
+            if (to_port(f, kPxeBootServerPort)) {
                 if (!asked_4011) first_4011 = f.number;
                 asked_4011 = true;
             }

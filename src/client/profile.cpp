@@ -47,7 +47,7 @@ NicProfile bios() {
     p.option_order = {53, 50, 55, 57, 54, 97, 93, 94, 60, 43};
     p.min_message_size = 548;
     p.request_secs_as_discover = true;  // frames 1 and 4 both say secs 8
-    p.pxe_request_port = 4011;
+    p.pxe_request_port = wire::kPxeBootServerPort;
     p.pxe_request_xid = PxeRequestXid::SameAsDhcp;
     p.pxe_request_broadcast_flag = false;
     p.tftp_blksize = 1456;
@@ -88,7 +88,7 @@ NicProfile uefi_x64() {
     p.option_order = {53, 54, 50, 57, 55, 97, 94, 93, 60, 43};
     p.min_message_size = wire::kBootpMinSize;
     p.request_secs_as_discover = true;
-    p.pxe_request_port = 4011;
+    p.pxe_request_port = wire::kPxeBootServerPort;
     p.pxe_request_xid = PxeRequestXid::Fresh;
     p.pxe_request_broadcast_flag = false;
     p.tftp_blksize = 1468;
@@ -148,7 +148,7 @@ NicProfile ipxe() {
     p.option_order = {53, 57, 93, 94, 60, 77, 55, 175, 61, 97, 54, 50, 43};
     p.min_message_size = wire::kBootpMinSize;
     p.request_secs_as_discover = false;
-    p.pxe_request_port = 68;
+    p.pxe_request_port = wire::kDhcpClientPort;
     p.pxe_request_xid = PxeRequestXid::Zero;
     p.pxe_request_broadcast_flag = true;
     p.pxe_request_vendor_class = "PXEClient";

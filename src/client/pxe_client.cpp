@@ -13,11 +13,11 @@ namespace {
 
 using wire::DhcpMessage;
 using wire::DhcpMessageType;
+using wire::kDhcpClientPort;
+using wire::kDhcpServerPort;
+using wire::kPxeBootServerPort;
 namespace opt = wire::opt;
 
-constexpr std::uint16_t kDhcpServerPort = 67;
-constexpr std::uint16_t kDhcpClientPort = 68;
-constexpr std::uint16_t kPxePort = 4011;
 /// NAKs in a row before the client stops starting over (a server that NAKs
 /// every REQUEST would otherwise keep a boot loop going for ever).
 constexpr std::size_t kMaxNaks = 5;
@@ -821,7 +821,7 @@ struct PxeClient::Impl {
         // The client port follows the firmware: PXE 2.1 ROMs and EDK2 send
         // from 4011 (netboot capture frame 6: 4011 -> 4011), iPXE from 68
         // (ipxe-bios-dnsmasq-proxy.pcap frame 12: 68 -> 4011).
-        send(m, out.address, prof().pxe_request_port, dst, kPxePort);
+        send(m, out.address, prof().pxe_request_port, dst, kPxeBootServerPort);
     }
 
     void pxe_rx(TimePoint now, const link::Datagram& d, const DhcpMessage& m) {
@@ -830,8 +830,8 @@ struct PxeClient::Impl {
                     " while waiting for the 4011 ACK");
             return;
         }
-        const std::uint16_t want_port = target.broadcast && state == &kPxebs ? kDhcpServerPort : kPxePort;
-        if (d.src_port != want_port && d.src_port != kPxePort) {
+        const std::uint16_t want_port = target.broadcast && state == &kPxebs ? kDhcpServerPort : kPxeBootServerPort;
+        if (d.src_port != want_port && d.src_port != kPxeBootServerPort) {
             ignored("ACK from " + d.src_ip.to_string() + ":" + std::to_string(d.src_port) + " (expected port " +
                     std::to_string(want_port) + ")");
             return;
@@ -1152,12 +1152,12 @@ struct PxeClient::Impl {
         Owed4011& e = owed4011[owed4011_cur];
         ++e.tries;
         e.last_at = now;
-        send(build(Kind::Proxy, now), out.address, prof().pxe_request_port, e.server, kPxePort);
+        send(build(Kind::Proxy, now), out.address, prof().pxe_request_port, e.server, kPxeBootServerPort);
     }
 
     void p4011_rx(TimePoint now, const link::Datagram& d, const DhcpMessage& m) {
         Owed4011& e = owed4011[owed4011_cur];
-        if (m.message_type() != DhcpMessageType::Ack || d.src_port != kPxePort) {
+        if (m.message_type() != DhcpMessageType::Ack || d.src_port != kPxeBootServerPort) {
             ignored(wire::to_string(m.message_type().value_or(DhcpMessageType{0})) + " from " + server_of(m, d) +
                     ":" + std::to_string(d.src_port) + " while probing " + e.server.to_string() + ":4011");
             return;
@@ -1618,7 +1618,7 @@ void PxeClient::on_datagram(TimePoint now, const link::Datagram& d) {
         if (ended && !i.cfg.probes.empty()) i.finalize_probes();  // a late answer to a probe
         return;
     }
-    const bool from_server_port = d.src_port == kDhcpServerPort || d.src_port == kPxePort;
+    const bool from_server_port = d.src_port == kDhcpServerPort || d.src_port == kPxeBootServerPort;
     const bool to_client_port = d.dst_port == kDhcpClientPort || d.dst_port == i.prof().pxe_request_port;
     if (from_server_port && to_client_port) i.on_dhcp(now, d);
 }

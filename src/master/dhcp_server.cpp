@@ -22,6 +22,9 @@ namespace pxecheck::master {
 namespace opt = wire::opt;
 using wire::DhcpMessage;
 using wire::DhcpMessageType;
+using wire::kDhcpClientPort;
+using wire::kDhcpServerPort;
+using wire::kPxeBootServerPort;
 
 std::string to_string(ServePhase p) {
     switch (p) {
@@ -797,7 +800,7 @@ struct DhcpServer::Impl {
             // From port 4011 to the requester's own address and port.
             reply.src_mac = cfg.server_mac;
             reply.src_ip = cfg.server_ip;
-            reply.src_port = kPxePort;
+            reply.src_port = kPxeBootServerPort;
             reply.dst_port = d.src_port;
             if (d.src_ip.is_zero()) {
                 reply.dst_ip = Ipv4Addr::broadcast();
@@ -837,7 +840,7 @@ struct DhcpServer::Impl {
 
     void on_datagram(TimePoint now, const link::Datagram& d) {
         if (!started) return;
-        if (d.dst_port != kDhcpServerPort && d.dst_port != kPxePort) return;
+        if (d.dst_port != kDhcpServerPort && d.dst_port != kPxeBootServerPort) return;
         if (!addressed_to_us(d)) return;
         expire(now);
         std::string why;
@@ -847,7 +850,7 @@ struct DhcpServer::Impl {
                   "datagram from " + d.src_mac.to_string() + " to port " + std::to_string(d.dst_port) + ": " + why);
             return;
         }
-        if (d.dst_port == kPxePort) return on_4011(now, *in, d);
+        if (d.dst_port == kPxeBootServerPort) return on_4011(now, *in, d);
         switch (in->type) {
             case DhcpMessageType::Discover: return on_discover(now, *in);
             case DhcpMessageType::Request: return on_request(now, *in, d);

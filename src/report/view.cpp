@@ -13,6 +13,7 @@
 #include "pxecheck/wire/dhcp.hpp"
 #include "pxecheck/wire/option_catalog.hpp"
 #include "pxecheck/wire/tftp.hpp"
+#include "pxecheck/wire/udp_service.hpp"
 
 namespace pxecheck::report {
 
@@ -567,9 +568,9 @@ std::vector<Field> decode_fields(int linktype, std::string_view hex) {
         add("IPv4/UDP", "TTL", std::to_string(u.ttl));
         add("IPv4/UDP", "checksums", "IP " + check(u.ip_checksum_ok) + ", UDP " + check(u.udp_checksum_ok));
         add("IPv4/UDP", "payload", fmt::format("{} octets{}", u.payload.size(), u.complete ? "" : " (cut by the snap length)"));
-        const bool dhcp_ports = (u.src_port == 67 || u.src_port == 68 || u.src_port == 4011) ||
-                                (u.dst_port == 67 || u.dst_port == 68 || u.dst_port == 4011);
-        if (dhcp_ports) {
+        // frames[] holds what the trace kept, so a datagram that is not DHCP
+        // by the trace's rule is TFTP.
+        if (wire::carries_dhcp(wire::classify_udp(u.src_port, u.dst_port))) {
             auto dd = wire::decode_dhcp(u.payload);
             const auto& msg = dd.msg;
             const std::string sec = "BOOTP/DHCP";

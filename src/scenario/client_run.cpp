@@ -5,6 +5,7 @@
 
 #include "pxecheck/analyze/hash.hpp"
 #include "pxecheck/scenario/frame_recorder.hpp"
+#include "pxecheck/wire/udp_service.hpp"
 
 namespace pxecheck::scenario {
 
@@ -18,10 +19,12 @@ bool concerns(const link::DecodedFrame& f, const MacAddr& mac, const std::option
     if (f.src_mac == mac || f.dst_mac == mac) return true;
     if (f.arp) return ip && (f.arp->target_ip == *ip || f.arp->sender_ip == *ip);
     if (f.udp && f.dst_mac.is_broadcast()) {
-        const auto& p = f.udp->payload;
+        const auto& u = *f.udp;
+        const bool from_server = wire::carries_dhcp(wire::classify_udp(u.src_port, u.dst_port)) &&
+                                 (u.src_port == wire::kDhcpServerPort || u.src_port == wire::kPxeBootServerPort);
         // chaddr sits at offset 28 of a BOOTP payload.
-        if ((f.udp->src_port == 67 || f.udp->src_port == 4011) && p.size() >= 34)
-            return std::equal(mac.octets.begin(), mac.octets.end(), p.begin() + 28);
+        if (from_server && u.payload.size() >= 34)
+            return std::equal(mac.octets.begin(), mac.octets.end(), u.payload.begin() + 28);
     }
     return false;
 }
@@ -53,8 +56,7 @@ FrameNote note_frame(std::size_t number, ByteView frame, const MacAddr& mac) {
     n.dst_ip = u.dst_ip;
     n.src_port = u.src_port;
     n.dst_port = u.dst_port;
-    auto dhcp_port = [](std::uint16_t p) { return p == 67 || p == 68 || p == 4011; };
-    if (dhcp_port(u.src_port) && dhcp_port(u.dst_port)) {
+    if (wire::carries_dhcp(wire::classify_udp(u.src_port, u.dst_port))) {
         const auto d = wire::decode_dhcp(u.payload);
         if (d.header_complete) {
             n.dhcp = true;
@@ -105,8 +107,8 @@ std::vector<std::size_t> probe_frames(const client::ProbeOutcome& p, const std::
                 break;
             case Probe::Probe4011:
                 if (!n.dhcp) break;
-                if ((n.from_nic && n.dst_port == 4011 && server(n.dst_ip)) ||
-                    (!n.from_nic && n.src_port == 4011 && server(n.src_ip)))
+                if ((n.from_nic && n.dst_port == wire::kPxeBootServerPort && server(n.dst_ip)) ||
+                    (!n.from_nic && n.src_port == wire::kPxeBootServerPort && server(n.src_ip)))
                     take(n);
                 break;
             case Probe::UnknownTftpOption:

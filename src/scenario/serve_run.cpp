@@ -15,6 +15,8 @@
 #include "pxecheck/scenario/frame_recorder.hpp"
 #include "pxecheck/wire/dhcp.hpp"
 #include "pxecheck/wire/pxe.hpp"
+#include "pxecheck/wire/tftp.hpp"
+#include "pxecheck/wire/udp_service.hpp"
 
 namespace pxecheck::scenario {
 
@@ -90,15 +92,19 @@ private:
     std::string last_error_;
 };
 
+/// A DHCP server's reply on its way to a client (67 -> 68), not a relay leg.
+bool reply_to_client(const link::DecodedFrame& f) {
+    return f.udp && f.udp->src_port == wire::kDhcpServerPort && f.udp->dst_port == wire::kDhcpClientPort;
+}
+
 /// Frames that belong in the serve trace: all DHCP and PXE traffic on the
 /// segment (other servers' answers are evidence), everything to or from the
 /// master's address (TFTP), and ARP about the master or from a known NIC.
 bool relevant(const link::DecodedFrame& f, Ipv4Addr server_ip, const std::set<MacAddr>& nics) {
     if (f.arp) return f.arp->sender_ip == server_ip || f.arp->target_ip == server_ip || nics.count(f.src_mac) != 0;
     if (f.udp) {
-        const auto dhcp_port = [](std::uint16_t p) { return p == 67 || p == 68 || p == 4011; };
-        return dhcp_port(f.udp->src_port) || dhcp_port(f.udp->dst_port) || f.udp->src_ip == server_ip ||
-               f.udp->dst_ip == server_ip;
+        return wire::carries_dhcp(wire::classify_udp(f.udp->src_port, f.udp->dst_port)) ||
+               f.udp->src_ip == server_ip || f.udp->dst_ip == server_ip;
     }
     if (f.fragment) return f.fragment->src_ip == server_ip || f.fragment->dst_ip == server_ip;
     return false;
@@ -193,7 +199,7 @@ public:
                 if (relevant(decoded, setup_.master.server_ip, nic_macs_)) recorder_.record(rx.time_ns, rx.data);
                 auto d = stack_.on_frame(now, rx.data);
                 if (!d) continue;
-                if (d->dst_port == master::kDhcpServerPort || d->dst_port == master::kPxePort) {
+                if (d->dst_port == wire::kDhcpServerPort || d->dst_port == wire::kPxeBootServerPort) {
                     dhcp_.on_datagram(now, *d);
                 } else if (tftp_) {
                     tftp_->on_datagram(now, *d);
@@ -226,8 +232,7 @@ private:
     /// Looks at DHCP replies sent to port 68 by someone else. False when the
     /// frame answers one of options_.ignore_macs (not recorded, not a NIC).
     bool from_others(const link::DecodedFrame& f, TimePoint now) {
-        if (!f.udp || f.udp->src_port != 67 || f.udp->dst_port != 68 || f.udp->src_ip == setup_.master.server_ip)
-            return true;
+        if (!reply_to_client(f) || f.udp->src_ip == setup_.master.server_ip) return true;
         if (options_.ignore_macs.empty() && !options_.watch_other_servers) return true;
         const auto d = wire::decode_dhcp(f.udp->payload);
         if (!d.header_complete || d.msg.op != 2) return true;
@@ -486,17 +491,17 @@ Result<std::vector<link::PortHold>> hold_service_ports(Ipv4Addr ip, const master
         holds.push_back(std::move(*h));
         return ok_status();
     };
-    if (auto st = hold(master::kDhcpServerPort, "DHCP"); !st) {
+    if (auto st = hold(wire::kDhcpServerPort, "DHCP"); !st) {
         if (!config.proxy) return Error{st.error()};
         notes.push_back("UDP 67 at " + ip.to_string() +
                         " belongs to another program (the host's DHCP server?): a proxy lives beside it, and sees "
                         "what comes to 67 through the capture");
     }
     if (config.serves_4011()) {
-        if (auto st = hold(master::kPxePort, "PXE boot server"); !st) return Error{st.error()};
+        if (auto st = hold(wire::kPxeBootServerPort, "PXE boot server"); !st) return Error{st.error()};
     }
     if (tftp) {
-        if (auto st = hold(69, "TFTP"); !st) return Error{st.error()};
+        if (auto st = hold(wire::kTftpPort, "TFTP"); !st) return Error{st.error()};
     }
     return holds;
 }
@@ -522,8 +527,8 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
     std::size_t resent = 0;
 
     auto send = [&](std::uint16_t secs) {
-        const Bytes frame = link::build_udp_frame({result.probe_mac, Ipv4Addr::any(), 68},
-                                                  {MacAddr::broadcast(), Ipv4Addr::broadcast(), 67},
+        const Bytes frame = link::build_udp_frame({result.probe_mac, Ipv4Addr::any(), wire::kDhcpClientPort},
+                                                  {MacAddr::broadcast(), Ipv4Addr::broadcast(), wire::kDhcpServerPort},
                                                   probe_discover(result.probe_mac, result.xid, secs));
         (void)recorder.send(io, frame);
     };
@@ -539,7 +544,7 @@ ProbeResult probe_dhcp_servers(link::FrameIo& io, Micros wait, const std::atomic
         loop.wait(resent < resend.size() ? resend[resent] : end);
         for (auto& rx : io.receive()) {
             const auto f = link::decode_frame(link::linktype::kEthernet, rx.data);
-            if (!f.udp || f.udp->src_port != 67 || f.udp->dst_port != 68) continue;
+            if (!reply_to_client(f)) continue;
             const auto d = wire::decode_dhcp(f.udp->payload);
             if (!d.header_complete || d.msg.op != 2 || d.msg.xid != result.xid) continue;
             if (d.msg.client_mac() != result.probe_mac) continue;
@@ -617,7 +622,7 @@ link::Datagram broadcast_to(std::uint16_t port, const MacAddr& mac, Bytes payloa
     d.dst_mac = MacAddr::broadcast();
     d.src_ip = Ipv4Addr::any();
     d.dst_ip = Ipv4Addr::broadcast();
-    d.src_port = 68;
+    d.src_port = wire::kDhcpClientPort;
     d.dst_port = port;
     d.payload = std::move(payload);
     return d;
@@ -652,7 +657,7 @@ std::vector<SampleExchange> sample_exchanges(const master::MasterConfig& config)
     std::uint32_t xid = 0x50584501;
     for (const auto& c : clients) {
         const auto m = sample_request(c, wire::DhcpMessageType::Discover, xid++);
-        auto d = broadcast_to(master::kDhcpServerPort, c.mac, [&] {
+        auto d = broadcast_to(wire::kDhcpServerPort, c.mac, [&] {
             auto copy = m;
             copy.finish();
             return wire::encode_dhcp(copy);
@@ -674,8 +679,8 @@ std::vector<SampleExchange> sample_exchanges(const master::MasterConfig& config)
             d.dst_mac = config.server_mac;
             d.src_ip = Ipv4Addr::from_octets(0, 0, 0, 0);
             d.dst_ip = config.server_ip;
-            d.src_port = 68;
-            d.dst_port = master::kPxePort;
+            d.src_port = wire::kDhcpClientPort;
+            d.dst_port = wire::kPxeBootServerPort;
             d.payload = wire::encode_dhcp(m);
             out.push_back(exchange(server, now,
                                    clients.front().name + " boot server REQUEST on 4011 for menu type " +

@@ -16,6 +16,7 @@
 
 #include "pxecheck/base/bytes.hpp"
 #include "pxecheck/base/clock.hpp"
+#include "pxecheck/wire/dhcp.hpp"
 
 namespace pxecheck::client {
 
@@ -100,7 +101,7 @@ struct NicProfile {
     /// Client UDP port of ProxyDHCP / boot server REQUESTs. PXE 2.1 ROMs and
     /// EDK2 send from 4011 (netboot capture: 4011 -> 4011; EDK2 binds its
     /// listen point to PXEBC_BS_DISCOVER_PORT); iPXE sends from 68.
-    std::uint16_t pxe_request_port = 4011;
+    std::uint16_t pxe_request_port = wire::kPxeBootServerPort;
     PxeRequestXid pxe_request_xid = PxeRequestXid::SameAsDhcp;
     /// Broadcast flag in ProxyDHCP / boot server REQUESTs.
     bool pxe_request_broadcast_flag = false;

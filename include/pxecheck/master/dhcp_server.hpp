@@ -56,10 +56,6 @@
 
 namespace pxecheck::master {
 
-inline constexpr std::uint16_t kDhcpServerPort = 67;
-inline constexpr std::uint16_t kDhcpClientPort = 68;
-inline constexpr std::uint16_t kPxePort = 4011;
-
 /// How far one client (one MAC) got, in boot order. A client's view keeps the
 /// furthest stage reached.
 enum class ServePhase : std::uint8_t {

@@ -19,6 +19,12 @@
 
 namespace pxecheck::wire {
 
+/// UDP ports of BOOTP/DHCP (RFC 2131 §4.1) and of the PXE boot server and
+/// proxyDHCP service (PXE 2.1), which speak the same messages.
+inline constexpr std::uint16_t kDhcpServerPort = 67;
+inline constexpr std::uint16_t kDhcpClientPort = 68;
+inline constexpr std::uint16_t kPxeBootServerPort = 4011;
+
 /// Fixed BOOTP layout (offsets into the UDP payload).
 inline constexpr std::size_t kBootpHeaderSize = 236;  ///< op .. file
 inline constexpr std::size_t kSnameOffset = 44;

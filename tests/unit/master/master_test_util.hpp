@@ -85,8 +85,8 @@ inline wire::DhcpMessage plain_msg(wire::DhcpMessageType type, std::uint32_t xid
 }
 
 /// From the client (0.0.0.0:68 broadcast, or \p src when it has an address).
-inline link::Datagram to_server(wire::DhcpMessage m, std::uint16_t port = kDhcpServerPort,
-                                Ipv4Addr src = Ipv4Addr::any(), std::uint16_t src_port = kDhcpClientPort,
+inline link::Datagram to_server(wire::DhcpMessage m, std::uint16_t port = wire::kDhcpServerPort,
+                                Ipv4Addr src = Ipv4Addr::any(), std::uint16_t src_port = wire::kDhcpClientPort,
                                 Ipv4Addr dst = Ipv4Addr::broadcast()) {
     m.finish();
     link::Datagram d;

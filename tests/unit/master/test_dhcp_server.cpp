@@ -475,11 +475,11 @@ TEST(DhcpServer, FullModeMenuUsesPxeExtensionsAndAnswers4011) {
     wire::PxeVendorOptions item;
     item.boot_item = wire::PxeBootItem{128, 0};
     bs.set_option(opt::kVendorSpecific, wire::encode_pxe_options(item));
-    srv.s.on_datagram(t0(), to_server(bs, kPxePort, ip(10), 68, kServerIp));
+    srv.s.on_datagram(t0(), to_server(bs, wire::kPxeBootServerPort, ip(10), 68, kServerIp));
     r = replies(srv.s);
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0].msg.message_type(), DhcpMessageType::Ack);
-    EXPECT_EQ(r[0].d.src_port, kPxePort);
+    EXPECT_EQ(r[0].d.src_port, wire::kPxeBootServerPort);
     EXPECT_EQ(r[0].d.dst_ip, ip(10));
     EXPECT_EQ(r[0].msg.file_field(), "pxelinux.0");
     EXPECT_EQ(r[0].msg.siaddr, kServerIp);
@@ -508,7 +508,7 @@ TEST(DhcpServer, No4011WithoutProxyOrMenu) {
     Server srv(full_config());
     auto m = pxe_msg(DhcpMessageType::Request, 1);
     m.ciaddr = ip(10);
-    srv.s.on_datagram(t0(), to_server(m, kPxePort, ip(10), 68, kServerIp));
+    srv.s.on_datagram(t0(), to_server(m, wire::kPxeBootServerPort, ip(10), 68, kServerIp));
     EXPECT_TRUE(srv.s.take_output().empty());
 }
 

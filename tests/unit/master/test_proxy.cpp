@@ -33,7 +33,7 @@ struct Proxy {
     std::vector<Reply> send_4011(wire::DhcpMessage m, std::uint16_t src_port = 68) {
         m.ciaddr = ip(10);
         m.flags = 0;
-        s.on_datagram(t0(), to_server(m, kPxePort, ip(10), src_port, kServerIp));
+        s.on_datagram(t0(), to_server(m, wire::kPxeBootServerPort, ip(10), src_port, kServerIp));
         return replies(s);
     }
     DhcpServer s;
@@ -135,7 +135,7 @@ TEST(ProxyDhcp, BootServerRequestOn4011GetsAckWithFile) {
     expect_common_rules(sent, ack);
     // PXE-018: ACK from 4011 to the requester's address and port, xid echoed.
     EXPECT_EQ(ack.msg.message_type(), DhcpMessageType::Ack);
-    EXPECT_EQ(ack.d.src_port, kPxePort);
+    EXPECT_EQ(ack.d.src_port, wire::kPxeBootServerPort);
     EXPECT_EQ(ack.d.dst_ip, ip(10));
     EXPECT_EQ(ack.d.dst_port, 68);
     EXPECT_EQ(ack.d.dst_mac, kClientMac);
@@ -205,7 +205,7 @@ TEST(ProxyDhcp, WithoutMenuTheOfferNamesTheFileDirectly) {
     EXPECT_EQ(r[0].msg.message_type(), DhcpMessageType::Ack);
     EXPECT_EQ(r[0].msg.file_field(), "bootx64.efi");
     EXPECT_EQ(r[0].msg.siaddr, kServerIp);
-    EXPECT_EQ(r[0].d.src_port, kPxePort);
+    EXPECT_EQ(r[0].d.src_port, wire::kPxeBootServerPort);
     EXPECT_EQ(r[0].d.dst_ip, ip(10));
 }
 

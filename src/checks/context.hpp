@@ -11,6 +11,7 @@
 #include "pxecheck/analyze/boot.hpp"
 #include "pxecheck/analyze/trace.hpp"
 #include "pxecheck/checks/engine.hpp"
+#include "pxecheck/checks/rule_table.hpp"
 
 namespace pxecheck::checks::detail {
 
@@ -43,7 +44,10 @@ public:
 class Sink {
 public:
     explicit Sink(const CheckOptions& options) : options_(options) {}
+    /// The group whose rules run next: add() takes only the IDs it lists.
+    void reporting_for(const RuleGroup& group) { group_ = &group; }
     /// \p severity overrides the catalogue's default (e.g. FAIL / WARN rules).
+    /// Throws std::logic_error for an ID the current group does not list.
     void add(std::string_view id, Blame blame, std::string detail, std::vector<std::size_t> frames,
              std::optional<MacAddr> client = std::nullopt,
              std::optional<Severity> severity = std::nullopt);
@@ -51,11 +55,12 @@ public:
 
 private:
     const CheckOptions& options_;
+    const RuleGroup* group_ = nullptr;
     std::vector<Finding> findings_;
     std::map<std::string, std::size_t> index_;  // fold key -> findings_ position
 };
 
-// Rule groups, one file each.
+// Rule groups, one file each; the engine runs them from rule_table().
 void check_dhcp(const Context& ctx, Sink& sink);  // DHCP-*, OPT-*, MSG-*
 void check_pxe(const Context& ctx, Sink& sink);   // PXE-*
 void check_tftp(const Context& ctx, Sink& sink);  // TFTP-*

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "pxecheck/checks/rule_table.hpp"
 
 int main(int argc, char** argv) {
     using namespace pxecheck::cli;
@@ -48,6 +49,9 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     try {
+        // A rule table that disagrees with the catalogue is a build mistake:
+        // every command refuses to run, not only those that judge a trace.
+        pxecheck::checks::rule_table();
         for (auto* sub : app.get_subcommands()) {
             const std::string name = sub->get_name();
             if (name == "decode") return decode();

@@ -10,6 +10,22 @@ namespace pxecheck::checks {
 namespace detail {
 
 namespace {
+
+/// A finding of catalogue row \p rule (title, clause, default severity).
+Finding finding_for(const Rule& rule, Blame blame, std::string detail, std::vector<std::size_t> frames,
+                    std::optional<MacAddr> client, std::optional<Severity> severity) {
+    Finding f;
+    f.id = std::string(rule.id);
+    f.severity = severity.value_or(rule.severity);
+    f.blame = blame;
+    f.title = std::string(rule.title);
+    f.clause = std::string(rule.clause);
+    f.detail = std::move(detail);
+    f.frames = std::move(frames);
+    f.client = client;
+    return f;
+}
+
 std::vector<analyze::BootPath> boots_of(const analyze::Trace& t) {
     std::vector<analyze::BootPath> boots;
     boots.reserve(t.sessions.size());
@@ -77,7 +93,9 @@ void Sink::add(std::string_view id, Blame blame, std::string detail, std::vector
         return;
     }
     index_[key] = findings_.size();
-    findings_.push_back(make_finding(id, blame, std::move(detail), std::move(frames), client, severity));
+    // The group lists the ID, and rule_table() checked that every listed ID
+    // has its catalogue row: no second look through the whole table.
+    findings_.push_back(finding_for(*find_rule(id), blame, std::move(detail), std::move(frames), client, severity));
 }
 
 std::vector<Finding> Sink::take() {
@@ -126,16 +144,7 @@ Finding make_finding(std::string_view id, Blame blame, std::string detail, std::
         message += " is not in src/checks/rule_table.cpp: a finding needs its catalogue row";
         throw std::logic_error(message);
     }
-    Finding f;
-    f.id = std::string(id);
-    f.severity = severity.value_or(rule->severity);
-    f.blame = blame;
-    f.title = std::string(rule->title);
-    f.clause = std::string(rule->clause);
-    f.detail = std::move(detail);
-    f.frames = std::move(frames);
-    f.client = client;
-    return f;
+    return detail::finding_for(*rule, blame, std::move(detail), std::move(frames), client, severity);
 }
 
 Verdict verdict_of(const std::vector<Finding>& findings) {

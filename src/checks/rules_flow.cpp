@@ -573,11 +573,9 @@ void flow_010(const Context& ctx, Sink& sink) {
             if (conflict) frames.push_back(conflict->number);
             frames.push_back(decline.number);
             std::string detail = "the client declined " + ip_text(address);
-            if (ack) {
-                const auto server = ack->dhcp->server_id().value_or(ack->udp ? ack->udp->src_ip : Ipv4Addr{});
-                detail += ", which " + ip_text(server) + " had given it " + duration(decline.time_ns - ack->time_ns) +
-                          " before";
-            }
+            if (ack)
+                detail += ", which " + ip_text(reply_of(*ack).server) + " had given it " +
+                          duration(decline.time_ns - ack->time_ns) + " before";
             if (auto text = m.text_option(wire::opt::kMessage)) detail += " (its message: " + in_quotes(*text) + ")";
             Blame blame = Blame::Nic;
             if (conflict) {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "pxecheck/analyze/trace.hpp"
-#include "pxecheck/link/pcap_file.hpp"
+#include "pxecheck/pipeline/capture_source.hpp"
 #include "pxecheck/pipeline/judge.hpp"
 #include "pxecheck/report/report.hpp"
 #include "pxecheck/report/streaming.hpp"
@@ -28,12 +28,12 @@ struct Analysed {
 inline Analysed analyse(const std::string& path) {
     using namespace pxecheck;
     Analysed out;
-    auto reader = link::PcapReader::open(path);
-    EXPECT_TRUE(reader) << (reader ? "" : reader.error());
-    if (!reader) return out;
-    analyze::TraceBuilder builder(path, (*reader)->linktype());
-    while (auto f = (*reader)->next()) builder.add(f->number, f->timestamp_ns, f->data, f->original_length);
-    out.trace = std::move(builder).finish();
+    pipeline::CaptureSpec spec;
+    spec.files = {path};
+    auto read = pipeline::read_capture(spec);
+    EXPECT_TRUE(read) << (read ? "" : read.error());
+    if (!read) return out;
+    out.trace = std::move(read->trace);
     report::RunInfo run;
     run.tool_version = "0.1.0";
     run.command = "analyze";

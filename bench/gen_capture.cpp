@@ -2,7 +2,7 @@
 // by repeating the real boots of the lab captures as many clients.
 //
 //   pxecheck_bench_gen (--frames N | --boots N) [--slots K] [--gap S] [--unique-files] [--one-machine]
-//                      -o OUT.pcap TEMPLATE.pcap...
+//                      [--broken-boot B --broken-template BROKEN.pcap] -o OUT.pcap TEMPLATE.pcap...
 //
 // K slots boot clients side by side; each slot boots one client after the
 // other (the templates in turn, S seconds apart), every client with a new MAC
@@ -17,6 +17,9 @@
 // --boots N writes N whole boots instead of N frames. --one-machine gives
 // every boot of a slot the slot's one MAC (new xids each time): a machine in
 // a boot loop, or a day of reboots, instead of a rack of new machines.
+// --broken-boot B makes the B-th boot (1-based, in the order boots begin)
+// replay BROKEN.pcap instead (e.g. a lab boot whose file is missing): the one
+// failing attempt among many good ones.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -203,7 +206,7 @@ struct Slot {
 int usage() {
     std::fprintf(stderr,
                  "usage: pxecheck_bench_gen (--frames N | --boots N) [--slots K] [--gap SECONDS] [--unique-files] "
-                 "[--one-machine] -o OUT.pcap TEMPLATE.pcap...\n");
+                 "[--one-machine] [--broken-boot B --broken-template BROKEN.pcap] -o OUT.pcap TEMPLATE.pcap...\n");
     return 2;
 }
 
@@ -215,6 +218,8 @@ int main(int argc, char** argv) {
     std::string out;
     bool unique_files = false;
     bool one_machine = false;
+    std::size_t broken_boot = 0;
+    std::string broken_path;
     std::vector<std::string> inputs;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -226,6 +231,8 @@ int main(int argc, char** argv) {
         else if (a == "--boots") boots = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--unique-files") unique_files = true;
         else if (a == "--one-machine") one_machine = true;
+        else if (a == "--broken-boot") broken_boot = std::strtoull(value().c_str(), nullptr, 10);
+        else if (a == "--broken-template") broken_path = value();
         else if (!a.empty() && a[0] == '-') return usage();
         else inputs.push_back(a);
     }
@@ -237,6 +244,9 @@ int main(int argc, char** argv) {
         if (load(path, t)) templates.push_back(std::move(t));
     }
     if (templates.empty()) return usage();
+    Template broken;
+    if ((broken_boot == 0) != broken_path.empty()) return usage();
+    if (broken_boot && !load(broken_path, broken)) return usage();
 
     auto w = pxecheck::link::PcapWriter::create(out);
     if (!w) {
@@ -251,6 +261,7 @@ int main(int argc, char** argv) {
         s.frame = 0;
         s.start_ns = at;
         ++clients;
+        if (broken_boot && clients == broken_boot) s.tmpl = &broken;
         const std::uint32_t machine = one_machine ? static_cast<std::uint32_t>(s.index + 1) : clients;
         s.inst.mac = {0x02, 0x50, static_cast<std::uint8_t>(machine >> 24), static_cast<std::uint8_t>(machine >> 16),
                       static_cast<std::uint8_t>(machine >> 8), static_cast<std::uint8_t>(machine)};

@@ -65,10 +65,26 @@ std::string to_string(BootPhase p) {
     return "?";
 }
 
+std::string_view to_string(AttemptEnd e) {
+    switch (e) {
+        case AttemptEnd::None: return "";
+        case AttemptEnd::Declined: return "declined";
+        case AttemptEnd::Released: return "released";
+        case AttemptEnd::Naked: return "nak";
+    }
+    return "";
+}
+
 BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
     BootPath b;
     b.mac = session.mac;
-    std::set<std::uint32_t> firmware_xids;
+    b.attempt = session.attempt;
+    b.stage = session.stage;
+    // An attempt of a later stage or of HTTP boot: its own DHCP tells how far
+    // it got (the PXE fields stay the firmware's, which it has none of).
+    const bool other_stage = session.stage == AttemptStage::LaterStage || session.stage == AttemptStage::HttpBoot;
+    const ClientStage own = session.stage == AttemptStage::HttpBoot ? ClientStage::HttpBoot : ClientStage::LaterStage;
+    std::set<std::uint32_t> firmware_xids, own_xids;
     std::optional<Ipv4Addr> requested_server;
 
     for (std::size_t idx : session.dhcp_frames) {
@@ -78,8 +94,19 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
         const auto type = m.message_type();
         const bool on_4011 = f.protocol == Protocol::BootServer;
         if (f.direction == Direction::FromClient) {
+            if (type == wire::DhcpMessageType::Decline || type == wire::DhcpMessageType::Release) {
+                b.end = type == wire::DhcpMessageType::Decline ? AttemptEnd::Declined : AttemptEnd::Released;
+                b.end_frame = f.number;
+            }
             if (frame_stage(f) != ClientStage::Firmware) {
                 ++b.later_stage_requests;
+                if (other_stage && frame_stage(f) == own) {
+                    own_xids.insert(m.xid);
+                    if (type == wire::DhcpMessageType::Discover) {
+                        ++b.discover_count;
+                        if (!b.first_discover_ns) b.first_discover_ns = f.time_ns;
+                    }
+                }
                 continue;
             }
             firmware_xids.insert(m.xid);
@@ -88,6 +115,23 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
                 if (!b.first_discover_ns) b.first_discover_ns = f.time_ns;
             } else if (type == wire::DhcpMessageType::Request && !on_4011 && m.ciaddr.is_zero()) {
                 requested_server = m.server_id();
+            }
+            continue;
+        }
+        if (f.direction == Direction::ToClient && type == wire::DhcpMessageType::Nak &&
+            (firmware_xids.count(m.xid) || own_xids.count(m.xid))) {
+            b.end = AttemptEnd::Naked;
+            b.end_frame = f.number;
+        }
+        if (f.direction == Direction::ToClient && other_stage && own_xids.count(m.xid) && !on_4011) {
+            if (type == wire::DhcpMessageType::Offer) {
+                ++b.offer_count;
+                if (!b.first_offer_ns) b.first_offer_ns = f.time_ns;
+            } else if (type == wire::DhcpMessageType::Ack && !m.yiaddr.is_zero()) {
+                b.lease = offer_from(trace, idx);
+                if (!b.ack_ns) b.ack_ns = f.time_ns;
+            } else if (type == wire::DhcpMessageType::Nak) {
+                b.nak_frames.push_back(idx);
             }
             continue;
         }
@@ -143,6 +187,14 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
         if (!want.empty() && strip_slash(t.filename) == want) b.boot_transfers.push_back(ti);
     }
 
+    if (other_stage) {
+        if (b.lease) b.phase = BootPhase::Bound;
+        else if (b.offer_count) b.phase = BootPhase::Offered;
+        else if (b.discover_count || !own_xids.empty()) b.phase = BootPhase::Discovering;
+        return b;
+    }
+    b.offer_count = b.offers.size();
+    b.lease = b.ack;
     if (b.discover_count == 0 && b.offers.empty() && !b.ack) b.phase = BootPhase::Silent;
     else if (b.offers.empty() && !b.ack) b.phase = BootPhase::Discovering;
     else if (!b.ack) b.phase = BootPhase::Offered;

@@ -16,6 +16,15 @@ namespace {
 
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
+/// A client DISCOVER after this much silence from the client starts a new
+/// attempt: RFC 2131 §4.1 backs retransmissions off to 64 s at most, so a
+/// longer pause is a client that gave up and started again.
+constexpr std::int64_t kAttemptIdleNs = 64 * kNsPerSecond;
+
+/// A superseded attempt whose transfers are all finished is closed once it
+/// has been quiet this long (the final ACK of its download may still come).
+constexpr std::int64_t kSupersededSettleNs = kNsPerSecond;
+
 /// The most events reserved ahead from an OACK's tsize (2 MiB of them): a
 /// tsize is the server's claim, not a promise.
 constexpr std::uint64_t kMaxReservedEvents = std::uint64_t{1} << 16;
@@ -40,6 +49,33 @@ ClientStage client_stage(const wire::DhcpMessage& msg) {
         if (parsed.http) return ClientStage::HttpBoot;
     }
     return ClientStage::LaterStage;
+}
+
+std::string_view to_string(AttemptStage s) {
+    switch (s) {
+        case AttemptStage::Unknown: return "unknown";
+        case AttemptStage::PxeFirmware: return "pxe-firmware";
+        case AttemptStage::Ipxe: return "ipxe";
+        case AttemptStage::HttpBoot: return "uefi-http";
+        case AttemptStage::LaterStage: return "later-stage";
+    }
+    return "unknown";
+}
+
+AttemptStage attempt_stage(const wire::DhcpMessage& msg) {
+    switch (client_stage(msg)) {
+        case ClientStage::HttpBoot: return AttemptStage::HttpBoot;
+        case ClientStage::LaterStage: return AttemptStage::LaterStage;
+        case ClientStage::Firmware: break;
+    }
+    // iPXE sends PXEClient like a ROM and names itself in option 77, bare
+    // ("iPXE") or as an RFC 3004 item (4 "iPXE"): look for the name.
+    if (auto uc = msg.joined(wire::opt::kUserClass)) {
+        static constexpr std::string_view kIpxe = "iPXE";
+        const std::string_view text(reinterpret_cast<const char*>(uc->data()), uc->size());
+        if (text.find(kIpxe) != std::string_view::npos) return AttemptStage::Ipxe;
+    }
+    return AttemptStage::PxeFirmware;
 }
 
 ClientStage frame_stage(const Frame& f) {
@@ -84,6 +120,30 @@ struct TraceBuilder::Impl {
         std::int64_t last_ns = 0;            ///< time of its latest frame (once touched)
         bool touched = false;                ///< it has had a frame
         std::size_t unfinished = 0;          ///< transfers with no final block or ERROR yet
+        // The attempt's state, to tell where the next one starts.
+        std::vector<std::uint32_t> client_xids;  ///< xids of the client's DHCP messages
+        std::int64_t last_client_ns = 0;     ///< time of its latest client DHCP message
+        bool any_client = false;             ///< it has had a client DHCP message
+        /// Bound, NAKed, declined, released or fetched a file: the client's
+        /// next DISCOVER starts a new attempt.
+        bool ended = false;
+        bool superseded = false;  ///< a newer attempt of its MAC started
+        Live* predecessor = nullptr;  ///< the attempt it superseded, while that is held
+        Live* successor = nullptr;    ///< the attempt that superseded it, while that is held
+        /// No more traffic is routed to it (superseded and settled): a late
+        /// frame goes to its MAC's current attempt, in streaming (where it
+        /// is freed) and whole-trace runs alike.
+        bool closed = false;
+    };
+
+    /// One client MAC across its attempts.
+    struct Machine {
+        Live* current = nullptr;          ///< the attempt its traffic goes to
+        std::vector<Live*> open;          ///< attempts not closed, oldest first
+        std::uint32_t attempts = 0;       ///< attempts started so far
+        AttemptStage last_stage = AttemptStage::Unknown;
+        bool offered = false;             ///< an attempt of it got an OFFER
+        std::string downloaded;           ///< last file an attempt of it downloaded complete
     };
 
     struct TransferState {
@@ -101,7 +161,10 @@ struct TraceBuilder::Impl {
     std::uint64_t next_order = 0;
     FileDigests file_digests;  ///< before open_transfers: their streams point here
     std::unordered_map<TransferKey, TransferState, TransferKeyHash> open_transfers;
-    std::unordered_map<MacAddr, std::unique_ptr<Live>> live;
+    std::map<std::uint64_t, std::unique_ptr<Live>> live;  ///< attempts by creation rank
+    std::unordered_map<MacAddr, Machine> machines;
+    std::vector<Live*> superseded;  ///< superseded attempts not closed yet
+    std::vector<Live*> to_flush;    ///< streaming: closed attempts to hand over
     Live orphans;  ///< kept frames of no session (BOOTP without a header, malformed frames)
     std::unordered_map<Ipv4Addr, MacAddr> mac_by_ip;  ///< learned from DHCP
     std::size_t held_frames = 0;
@@ -118,19 +181,67 @@ struct TraceBuilder::Impl {
     std::int64_t next_expiry_check = std::numeric_limits<std::int64_t>::min();
     std::int64_t next_fragment_check = std::numeric_limits<std::int64_t>::min();
 
+    /// The attempt \p mac's traffic goes to now (a first one if none).
     Live& session_for(const MacAddr& mac) {
-        auto [it, inserted] = live.try_emplace(mac);
-        if (inserted) {
-            it->second = std::make_unique<Live>();
-            // A PXE boot keeps a few dozen frames: room for them up front
-            // saves moving every Frame at each doubling.
-            it->second->frames.reserve(32);
-            it->second->frame_order.reserve(32);
-            it->second->session.mac = mac;
-            it->second->order = next_order++;
-        }
-        return *it->second;
+        auto it = machines.find(mac);
+        if (it != machines.end() && it->second.current) return *it->second.current;
+        return start_attempt(mac);
     }
+    /// The current attempt of \p mac, or nullptr.
+    Live* current_of(const MacAddr& mac) {
+        auto it = machines.find(mac);
+        return it == machines.end() ? nullptr : it->second.current;
+    }
+    /// The attempt a server reply with \p xid answers: the newest open one
+    /// whose client used that xid, else the current one.
+    Live& attempt_for_reply(const MacAddr& mac, std::uint32_t xid) {
+        auto it = machines.find(mac);
+        if (it != machines.end()) {
+            const auto& open = it->second.open;
+            for (auto a = open.rbegin(); a != open.rend(); ++a)
+                if (std::find((*a)->client_xids.begin(), (*a)->client_xids.end(), xid) != (*a)->client_xids.end())
+                    return **a;
+        }
+        return session_for(mac);
+    }
+    /// Starts a new attempt of \p mac; the one before is superseded.
+    Live& start_attempt(const MacAddr& mac) {
+        auto& m = machines[mac];
+        auto l = std::make_unique<Live>();
+        // A PXE boot keeps a few dozen frames: room for them up front
+        // saves moving every Frame at each doubling.
+        l->frames.reserve(32);
+        l->frame_order.reserve(32);
+        l->session.mac = mac;
+        l->order = next_order++;
+        l->session.attempt = ++m.attempts;
+        l->session.earlier = EarlierAttempts{m.attempts - 1, m.last_stage, m.offered, m.downloaded};
+        Live* raw = l.get();
+        live.emplace(raw->order, std::move(l));
+        Live* before = m.current;
+        m.current = raw;
+        m.open.push_back(raw);
+        if (before) {
+            before->superseded = true;
+            before->successor = raw;
+            before->session.next.attempt = raw->session.attempt;
+            raw->predecessor = before;
+            superseded.push_back(before);
+        }
+        return *raw;
+    }
+    /// Whether a client DISCOVER (or INIT-REBOOT REQUEST) with \p xid from
+    /// \p stage at \p time_ns starts a new attempt after \p cur.
+    static bool starts_new_attempt(const Live& cur, std::uint32_t xid, AttemptStage stage, std::int64_t time_ns) {
+        if (cur.ended) return true;
+        if (!cur.any_client) return false;  // only replies or TFTP so far: the same boot
+        if (std::find(cur.client_xids.begin(), cur.client_xids.end(), xid) != cur.client_xids.end()) return false;
+        if (cur.session.stage != AttemptStage::Unknown && cur.session.stage != stage) return true;
+        return time_ns - cur.last_client_ns > kAttemptIdleNs;
+    }
+    /// Closes superseded attempts that have settled (see Live::closed).
+    void settle_superseded(std::int64_t now);
+    void close_attempt(Live& l);
 
     static void note_address(ClientSession& s, Ipv4Addr ip) {
         if (ip.is_zero()) return;
@@ -194,7 +305,9 @@ struct TraceBuilder::Impl {
     [[nodiscard]] bool complete(const Live& l, std::int64_t now) const;
     void expire(std::int64_t now);
     void expire_fragments(std::int64_t now);
-    void flush(const MacAddr& mac);
+    void flush(Live* attempt);
+    /// Streaming: hands over the attempts closed since the last call.
+    void flush_closed();
     void flush_orphans();
     void flush_all();
     void merge_into_trace();
@@ -236,9 +349,11 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
     if (trace.total_frames == 0 || time_ns > trace.last_time_ns) trace.last_time_ns = time_ns;
     ++trace.total_frames;
     expire_fragments(trace.last_time_ns);
+    settle_superseded(trace.last_time_ns);
     attached = false;
     if (add_bulk_frame(number, time_ns, data)) {
         if (attached) expire(trace.last_time_ns);
+        if (sink) flush_closed();
         return;
     }
     auto decoded = link::decode_frame(trace.linktype, data);
@@ -286,6 +401,7 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
     // Reclaim only when something was just held: frames kept by nobody do
     // not grow memory, and a lone client is not cut by its own silence.
     if (attached) expire(trace.last_time_ns);
+    if (sink) flush_closed();
 }
 
 void TraceBuilder::Impl::add_udp(Frame&& f) {
@@ -322,9 +438,45 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
     MacAddr mac = (m.htype == 1 && m.hlen == 6) ? m.client_mac()
                   : f.direction == Direction::FromClient ? f.src_mac
                                                          : f.dst_mac;
-    auto& l = session_for(mac);
-    auto& s = l.session;
     auto type = m.message_type();
+    using T = wire::DhcpMessageType;
+    Live* attempt = nullptr;
+    if (f.direction == Direction::FromClient) {
+        const AttemptStage stage = attempt_stage(m);
+        // A DISCOVER, or an INIT-REBOOT REQUEST (option 50, no 54, no
+        // ciaddr: RFC 2131 §4.3.2), is where a client (re)starts DHCP.
+        const bool restarts = proto == Protocol::Dhcp &&
+                              (type == T::Discover ||
+                               (type == T::Request && m.ciaddr.is_zero() && m.find(wire::opt::kRequestedAddress) &&
+                                !m.find(wire::opt::kServerId)));
+        attempt = current_of(mac);
+        if (!attempt || (restarts && starts_new_attempt(*attempt, m.xid, stage, f.time_ns)))
+            attempt = &start_attempt(mac);
+        Live& a = *attempt;
+        // DECLINE and RELEASE carry no option 60: they do not name a stage.
+        if (a.session.stage == AttemptStage::Unknown && type != T::Decline && type != T::Release) {
+            a.session.stage = stage;
+            machines[mac].last_stage = stage;
+        }
+        if (std::find(a.client_xids.begin(), a.client_xids.end(), m.xid) == a.client_xids.end())
+            a.client_xids.push_back(m.xid);
+        a.any_client = true;
+        a.last_client_ns = f.time_ns;
+        if (type == T::Decline || type == T::Release) a.ended = true;
+    } else {
+        attempt = &attempt_for_reply(mac, m.xid);
+        if (f.direction == Direction::ToClient && proto == Protocol::Dhcp) {
+            if (type == T::Nak || (type == T::Ack && !m.yiaddr.is_zero())) attempt->ended = true;
+            if (type == T::Ack && !m.yiaddr.is_zero() && attempt->predecessor &&
+                attempt->predecessor->session.next.bound.is_zero()) {
+                attempt->predecessor->session.next.bound = m.yiaddr;
+                attempt->predecessor->session.next.bound_frame = f.number;
+            }
+            if (type == T::Offer) machines[mac].offered = true;
+        }
+    }
+    auto& l = *attempt;
+    auto& s = l.session;
     f.stage = client_stage(m);
     if (f.direction == Direction::FromClient) {
         const bool no_vendor_class = !m.find(wire::opt::kVendorClass);
@@ -415,6 +567,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f, bool to_tftp_se
         t.request_frame = f.number;
         t.start_ns = t.end_ns = f.time_ns;
         auto& l = session_for(t.client_mac);
+        l.ended = true;  // the client is past DHCP: its next DISCOVER is a new attempt
         TransferState st;
         st.digest = file_digests.open(t.filename);
         st.owner = &l;
@@ -543,6 +696,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_bulk(TransferState& st, bool f
             if (ev.size < t.blksize) {
                 t.complete = true;
                 mark_finished(st);
+                if (!t.write) machines[st.owner->session.mac].downloaded = t.filename;
             }
         } else if (from_tid && st.any_data && b.block == st.last_block) {
             ++t.retransmissions;
@@ -558,7 +712,7 @@ void TraceBuilder::Impl::add_arp(Frame&& f) {
     // a master resolving the client, conflicts); the rest is segment noise.
     auto relevant_ip = [&](Ipv4Addr ip) { return mac_by_ip.count(ip) != 0; };
     MacAddr owner;
-    if (live.count(a.sender_mac)) owner = a.sender_mac;
+    if (current_of(a.sender_mac)) owner = a.sender_mac;
     else if (relevant_ip(a.sender_ip)) owner = mac_by_ip[a.sender_ip];
     else if (relevant_ip(a.target_ip)) owner = mac_by_ip[a.target_ip];
     else return;
@@ -598,6 +752,9 @@ Trace TraceBuilder::Impl::piece_header() const {
 }
 
 bool TraceBuilder::Impl::complete(const Live& l, std::int64_t now) const {
+    // A superseded attempt leaves when it settles (settle_superseded): its
+    // judgement waits for what the client did next, whatever the horizon.
+    if (l.superseded && !l.closed) return false;
     const std::int64_t idle = now - l.last_ns;
     const std::int64_t horizon = std::max<std::int64_t>(stream_options.idle_horizon_ns, 0);
     if (idle <= horizon) return false;
@@ -609,11 +766,10 @@ void TraceBuilder::Impl::expire(std::int64_t now) {
     // A scan per second of capture time at most (every frame for a
     // horizon under a second): sessions leave at most a second late.
     next_expiry_check = now + std::clamp<std::int64_t>(stream_options.idle_horizon_ns, 0, kNsPerSecond);
-    std::vector<std::pair<std::uint64_t, MacAddr>> done;
-    for (const auto& [mac, l] : live)
-        if (complete(*l, now)) done.emplace_back(l->order, mac);
-    std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [order, mac] : done) flush(mac);
+    std::vector<Live*> done;
+    for (const auto& [order, l] : live)
+        if (complete(*l, now)) done.push_back(l.get());
+    for (Live* l : done) flush(l);
     if (!orphans.frames.empty() && now - orphans.last_ns > std::max<std::int64_t>(stream_options.idle_horizon_ns, 0))
         flush_orphans();
 }
@@ -628,21 +784,62 @@ void TraceBuilder::Impl::expire_fragments(std::int64_t now) {
     reassembler.expire(now - stream_options.fragment_timeout_ns, dropped);
 }
 
-void TraceBuilder::Impl::flush(const MacAddr& mac) {
-    auto found = live.find(mac);
+void TraceBuilder::Impl::settle_superseded(std::int64_t now) {
+    if (superseded.empty()) return;
+    std::vector<Live*> settled;
+    std::erase_if(superseded, [&](Live* l) {
+        const std::int64_t quiet = now - l->last_ns;
+        // Held until its successor has ended too (bound, declined, ...), so
+        // that what the client did next is known when it is judged.
+        const bool successor_done = !l->successor || l->successor->ended || l->successor->superseded ||
+                                    now - l->successor->last_ns > kAttemptIdleNs;
+        const bool done = l->closed ||
+                          (l->unfinished == 0 ? quiet > kSupersededSettleNs && successor_done
+                                              : quiet > std::max<std::int64_t>(stream_options.open_transfer_grace_ns, 0));
+        if (done && !l->closed) settled.push_back(l);
+        return done;
+    });
+    for (Live* l : settled) close_attempt(*l);
+}
+
+void TraceBuilder::Impl::close_attempt(Live& l) {
+    l.closed = true;
+    for (const auto& key : l.keys) {
+        auto it = open_transfers.find(key);
+        if (it == open_transfers.end() || it->second.owner != &l) continue;
+        close_transfer(it->second);
+        open_transfers.erase(it);
+    }
+    auto m = machines.find(l.session.mac);
+    if (m != machines.end()) std::erase(m->second.open, &l);
+    if (sink) to_flush.push_back(&l);
+}
+
+void TraceBuilder::Impl::flush(Live* attempt) {
+    auto found = live.find(attempt->order);
     if (found == live.end()) return;
     std::unique_ptr<Live> l = std::move(found->second);
     live.erase(found);
+    std::erase(superseded, l.get());
+    std::erase(to_flush, l.get());
     for (const auto& key : l->keys) {
         auto it = open_transfers.find(key);
         if (it == open_transfers.end() || it->second.owner != l.get()) continue;
         close_transfer(it->second);
         open_transfers.erase(it);
     }
-    // Later frames to its addresses are no longer this client's.
-    for (auto ip : l->session.addresses) {
-        auto it = mac_by_ip.find(ip);
-        if (it != mac_by_ip.end() && it->second == mac) mac_by_ip.erase(it);
+    if (l->predecessor) l->predecessor->successor = nullptr;
+    if (l->successor) l->successor->predecessor = nullptr;
+    const MacAddr mac = l->session.mac;
+    auto& machine = machines[mac];
+    std::erase(machine.open, l.get());
+    if (machine.current == l.get()) {
+        machine.current = nullptr;
+        // Later frames to its addresses are no longer this client's.
+        for (auto ip : l->session.addresses) {
+            auto it = mac_by_ip.find(ip);
+            if (it != mac_by_ip.end() && it->second == mac) mac_by_ip.erase(it);
+        }
     }
     held_frames -= l->frames.size();
     Trace piece = piece_header();
@@ -651,6 +848,10 @@ void TraceBuilder::Impl::flush(const MacAddr& mac) {
     piece.sessions.push_back(std::move(l->session));
     l.reset();
     sink(std::move(piece));
+}
+
+void TraceBuilder::Impl::flush_closed() {
+    while (!to_flush.empty()) flush(to_flush.front());
 }
 
 void TraceBuilder::Impl::flush_orphans() {
@@ -663,10 +864,9 @@ void TraceBuilder::Impl::flush_orphans() {
 }
 
 void TraceBuilder::Impl::flush_all() {
-    std::vector<std::pair<std::uint64_t, MacAddr>> rest;
-    for (const auto& [mac, l] : live) rest.emplace_back(l->order, mac);
-    std::sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [order, mac] : rest) flush(mac);
+    std::vector<Live*> rest;
+    for (const auto& [order, l] : live) rest.push_back(l.get());
+    for (Live* l : rest) flush(l);
     flush_orphans();
 }
 
@@ -675,8 +875,7 @@ void TraceBuilder::Impl::flush_all() {
 void TraceBuilder::Impl::merge_into_trace() {
     finish_transfers();
     std::vector<Live*> sessions;
-    for (auto& [mac, l] : live) sessions.push_back(l.get());
-    std::sort(sessions.begin(), sessions.end(), [](const Live* a, const Live* b) { return a->order < b->order; });
+    for (auto& [order, l] : live) sessions.push_back(l.get());
 
     // Frames and transfers in the order they arrived, as one list each.
     struct Ref {
@@ -723,6 +922,8 @@ void TraceBuilder::Impl::merge_into_trace() {
         trace.sessions.push_back(std::move(s));
     }
     live.clear();
+    machines.clear();
+    superseded.clear();
     orphans = Live{};
     held_frames = 0;
 }

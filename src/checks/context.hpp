@@ -3,6 +3,7 @@
 // session's reconstructed boot) and the sink findings go into.
 
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,11 +40,26 @@ public:
     [[nodiscard]] static bool from_firmware(const analyze::Frame& f);
 };
 
+/// Which boot attempt of a client a finding belongs to: the attempt whose
+/// DHCP, ARP or TFTP request frames it cites, else the latest attempt that
+/// started before its first frame.
+class AttemptIndex {
+public:
+    explicit AttemptIndex(const analyze::Trace& trace);
+    [[nodiscard]] std::optional<std::uint32_t> of(const MacAddr& client, const std::vector<std::size_t>& frames) const;
+
+private:
+    /// Per MAC: (first frame number, attempt) of each of its sessions, in order.
+    std::map<MacAddr, std::vector<std::pair<std::size_t, std::uint32_t>>> starts_;
+    /// Frame number -> attempt, for MACs with several attempts only.
+    std::unordered_map<std::size_t, std::uint32_t> by_frame_;
+};
+
 /// Collects findings, filling title and clause from the catalogue and folding
-/// repeats of the same (rule, client, detail) into one finding.
+/// repeats of the same (rule, client, attempt, detail) into one finding.
 class Sink {
 public:
-    explicit Sink(const CheckOptions& options) : options_(options) {}
+    Sink(const CheckOptions& options, const analyze::Trace& trace) : options_(options), attempts_(trace) {}
     /// The group whose rules run next: add() takes only the IDs it lists.
     void reporting_for(const RuleGroup& group) { group_ = &group; }
     /// \p severity overrides the catalogue's default (e.g. FAIL / WARN rules).
@@ -52,9 +68,15 @@ public:
              std::optional<MacAddr> client = std::nullopt,
              std::optional<Severity> severity = std::nullopt);
     std::vector<Finding> take();
+    /// The boot attempt of \p client that \p frames belong to (AttemptIndex).
+    [[nodiscard]] std::optional<std::uint32_t> attempt_of(const MacAddr& client,
+                                                          const std::vector<std::size_t>& frames) const {
+        return attempts_.of(client, frames);
+    }
 
 private:
     const CheckOptions& options_;
+    AttemptIndex attempts_;
     const RuleGroup* group_ = nullptr;
     std::vector<Finding> findings_;
     std::map<std::string, std::size_t> index_;  // fold key -> findings_ position

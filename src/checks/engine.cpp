@@ -84,7 +84,9 @@ void Sink::add(std::string_view id, Blame blame, std::string detail, std::vector
     if (std::find(options_.skip.begin(), options_.skip.end(), sid) != options_.skip.end()) return;
     if (options_.client && client && *client != *options_.client) return;
 
-    std::string key = sid + '|' + (client ? client->to_string() : "") + '|' + detail;
+    const std::optional<std::uint32_t> attempt = client ? attempts_.of(*client, frames) : std::nullopt;
+    std::string key = sid + '|' + (client ? client->to_string() : "") + '|' +
+                      (attempt ? std::to_string(*attempt) : std::string()) + '|' + detail;
     auto it = index_.find(key);
     if (it != index_.end()) {
         auto& existing = findings_[it->second].frames;
@@ -96,6 +98,42 @@ void Sink::add(std::string_view id, Blame blame, std::string detail, std::vector
     // The group lists the ID, and rule_table() checked that every listed ID
     // has its catalogue row: no second look through the whole table.
     findings_.push_back(finding_for(*find_rule(id), blame, std::move(detail), std::move(frames), client, severity));
+    findings_.back().attempt = attempt;
+}
+
+AttemptIndex::AttemptIndex(const analyze::Trace& trace) {
+    for (const auto& s : trace.sessions) {
+        std::size_t first = SIZE_MAX;
+        for (auto i : s.dhcp_frames) first = std::min(first, trace.frames[i].number);
+        for (auto i : s.arp_frames) first = std::min(first, trace.frames[i].number);
+        for (auto t : s.transfers) first = std::min(first, trace.transfers[t].request_frame);
+        starts_[s.mac].emplace_back(first, s.attempt);
+    }
+    for (auto& [mac, list] : starts_) std::sort(list.begin(), list.end());
+    for (const auto& s : trace.sessions) {
+        if (starts_[s.mac].size() < 2) continue;
+        for (auto i : s.dhcp_frames) by_frame_[trace.frames[i].number] = s.attempt;
+        for (auto i : s.arp_frames) by_frame_[trace.frames[i].number] = s.attempt;
+        for (auto ti : s.transfers) {
+            const auto& t = trace.transfers[ti];
+            by_frame_[t.request_frame] = s.attempt;
+            if (t.error) by_frame_[t.error->frame] = s.attempt;
+        }
+    }
+}
+
+std::optional<std::uint32_t> AttemptIndex::of(const MacAddr& client, const std::vector<std::size_t>& frames) const {
+    auto it = starts_.find(client);
+    if (it == starts_.end()) return std::nullopt;
+    const auto& list = it->second;
+    if (list.size() == 1) return list.front().second;
+    for (auto n : frames)
+        if (auto f = by_frame_.find(n); f != by_frame_.end()) return f->second;
+    const std::size_t first = frames.empty() ? 0 : *std::min_element(frames.begin(), frames.end());
+    std::uint32_t attempt = list.front().second;
+    for (const auto& [start, a] : list)
+        if (start <= first) attempt = a;
+    return attempt;
 }
 
 std::vector<Finding> Sink::take() {
@@ -116,7 +154,7 @@ std::string ip_text(Ipv4Addr a) { return a.to_string(); }
 
 namespace {
 std::vector<Finding> run_rules(const detail::Context& ctx, const CheckOptions& options) {
-    detail::Sink sink(options);
+    detail::Sink sink(options, ctx.trace);
     for (const auto& group : rule_table().groups) {
         sink.reporting_for(group);
         group.run(ctx, sink);

@@ -62,16 +62,7 @@ public:
 
     void add(const MacAddr& client, const std::string& key, Blame blame, std::string detail,
              std::vector<std::size_t> frames, std::optional<Severity> severity = std::nullopt) {
-        const std::string full = client.to_string() + '|' + key;
-        auto it = index_.find(full);
-        if (it != index_.end()) {
-            auto& have = entries_[it->second].frames;
-            for (auto n : frames)
-                if (std::find(have.begin(), have.end(), n) == have.end()) have.push_back(n);
-            return;
-        }
-        index_.emplace(full, entries_.size());
-        entries_.push_back({client, blame, std::move(detail), std::move(frames), severity});
+        entries_.push_back({client, key, blame, std::move(detail), std::move(frames), severity});
     }
     /// The fault key is the detail itself (details without changing values).
     void add(const MacAddr& client, Blame blame, std::string detail, std::vector<std::size_t> frames,
@@ -80,16 +71,33 @@ public:
         add(client, key, blame, std::move(detail), std::move(frames), severity);
     }
 
+    /// Folds the entries of one client's boot attempt with the same key into
+    /// the first of them (its detail, every frame), and hands them over. Per
+    /// attempt: a machine's ROM and the iPXE it loaded are judged apart.
     void flush(Sink& sink) {
-        for (auto& e : entries_)
-            sink.add(id_, e.blame, std::move(e.detail), std::move(e.frames), e.client, e.severity);
+        std::map<std::string, std::size_t> index;
+        std::vector<Entry> folded;
+        for (auto& e : entries_) {
+            const auto attempt = sink.attempt_of(e.client, e.frames);
+            const std::string full = e.client.to_string() + '|' + (attempt ? std::to_string(*attempt) : "") + '|' + e.key;
+            auto it = index.find(full);
+            if (it != index.end()) {
+                auto& have = folded[it->second].frames;
+                for (auto n : e.frames)
+                    if (std::find(have.begin(), have.end(), n) == have.end()) have.push_back(n);
+                continue;
+            }
+            index.emplace(full, folded.size());
+            folded.push_back(std::move(e));
+        }
         entries_.clear();
-        index_.clear();
+        for (auto& e : folded) sink.add(id_, e.blame, std::move(e.detail), std::move(e.frames), e.client, e.severity);
     }
 
 private:
     struct Entry {
         MacAddr client;
+        std::string key;
         Blame blame;
         std::string detail;
         std::vector<std::size_t> frames;
@@ -97,7 +105,6 @@ private:
     };
     std::string_view id_;
     std::vector<Entry> entries_;
-    std::map<std::string, std::size_t> index_;
 };
 
 // --- frame helpers ----------------------------------------------------------

@@ -135,9 +135,11 @@ std::size_t session_index(const Context& ctx, const analyze::ClientSession& s) {
     return static_cast<std::size_t>(&s - ctx.trace.sessions.data());
 }
 
-/// True when the session's PXE firmware got its boot file.
+/// True when the machine's PXE firmware got its boot file: in this attempt,
+/// or in an earlier attempt of the same machine (a later stage's DHCP is an
+/// attempt of its own).
 bool firmware_downloaded(const Context& ctx, const analyze::ClientSession& s) {
-    return ctx.boots[session_index(ctx, s)].phase == analyze::BootPhase::Downloaded;
+    return ctx.boots[session_index(ctx, s)].phase == analyze::BootPhase::Downloaded || !s.earlier.downloaded.empty();
 }
 
 /// FLOW-001: several DHCP servers made address offers to the same DISCOVER.
@@ -183,7 +185,10 @@ void flow_001(const Context& ctx, Sink& sink) {
 void flow_002(const Context& ctx, Sink& sink) {
     for (const auto& s : ctx.trace.sessions) {
         const Dhcp d = dhcp_of(ctx, s);
+        // Offers to another stage of this machine: in this attempt, or in an
+        // earlier one (each stage's DHCP is an attempt of its own).
         const bool others_offered =
+            s.earlier.offered ||
             std::any_of(d.stages.begin(), d.stages.end(), [](const Stage& st) { return !st.offers.empty(); });
         for (const auto& st : d.stages) {
             if (st.discovers.empty() || !st.offers.empty()) continue;
@@ -586,11 +591,20 @@ void flow_010(const Context& ctx, Sink& sink) {
             } else {
                 detail += ": no other host claims it by ARP in the capture, so the client rejected the lease itself";
             }
+            // The client's next attempt (a DECLINE ends this one: RFC 2131
+            // §3.1(5) has the client start over with a DISCOVER).
             std::optional<Severity> severity;
             if (next_ack) {
                 severity = Severity::Warn;
                 frames.push_back(next_ack->number);
                 detail += "; it then got " + ip_text(next_ack->dhcp->yiaddr) + " and went on";
+            } else if (!s.next.bound.is_zero()) {
+                severity = Severity::Warn;
+                frames.push_back(s.next.bound_frame);
+                detail += "; its next attempt (" + std::to_string(s.next.attempt) + ") got " + ip_text(s.next.bound) +
+                          " and went on";
+            } else if (s.next.attempt) {
+                detail += "; it started over (attempt " + std::to_string(s.next.attempt) + ") but got no address";
             } else {
                 detail += "; its boot stopped there";
             }

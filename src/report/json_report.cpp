@@ -97,6 +97,9 @@ void write_transfer(PrettyWriter& w, const analyze::TftpTransfer& t) {
 
 void write_finding(PrettyWriter& w, const checks::Finding& f) {
     w.begin_object();
+    w.key("attempt");
+    if (f.attempt) w.unsigned_number(*f.attempt);
+    else w.null();
     w.key("blame"), w.string(checks::to_string(f.blame));
     w.key("clause"), w.string(f.clause);
     w.key("client_mac");
@@ -118,6 +121,7 @@ void write_session(PrettyWriter& w, const analyze::Trace& trace, const analyze::
     w.key("addresses"), w.begin_array();
     for (auto ip : s.addresses) w.string(ip.to_string());
     w.end_array();
+    w.key("attempt"), w.unsigned_number(s.attempt);
     w.key("client_mac"), w.string(s.mac.to_string());
     w.key("dhcp"), w.begin_object();
     w.key("boot_info_from");
@@ -142,13 +146,24 @@ void write_session(PrettyWriter& w, const analyze::Trace& trace, const analyze::
     w.end_array();
     w.key("proxy_used"), w.boolean(b.proxy_used);
     w.key("server_id");
-    if (b.ack) write_ip_or_null(w, b.ack->server_id);
+    if (b.lease) write_ip_or_null(w, b.lease->server_id);
     else w.null();
     w.key("yiaddr");
-    if (b.ack) write_ip_or_null(w, b.ack->yiaddr);
+    if (b.lease) write_ip_or_null(w, b.lease->yiaddr);
     else w.null();
     w.end_object();
+    w.key("earlier"), w.begin_object();
+    w.key("attempts"), w.unsigned_number(s.earlier.count);
+    w.key("downloaded"), w.string_or_null(s.earlier.downloaded);
+    w.end_object();
+    w.key("ended_by");
+    if (b.end != analyze::AttemptEnd::None) w.string(analyze::to_string(b.end));
+    else w.null();
+    w.key("next_attempt");
+    if (s.next.attempt) w.unsigned_number(s.next.attempt);
+    else w.null();
     w.key("phase"), w.string(analyze::to_string(b.phase));
+    w.key("stage"), w.string(analyze::to_string(s.stage));
     w.key("tftp"), w.begin_array();
     for (std::size_t ti : s.transfers) write_transfer(w, trace.transfers[ti]);
     w.end_array();

@@ -165,6 +165,7 @@ void StreamingReport::add(analyze::Trace&& piece, std::vector<analyze::BootPath>
         SessionText st;
         st.first_frame = order;
         st.mac = session.mac;
+        st.attempt = session.attempt;
         st.row = spill_->put(detail::text_row_start(session, *boot, piece.transfers));
         // Details show for a few clients only, or with --verbose: the
         // first few are rendered in case no more come.
@@ -181,6 +182,7 @@ void StreamingReport::add(analyze::Trace&& piece, std::vector<analyze::BootPath>
         r.id = f.id;
         r.severity = f.severity;
         r.client = f.client;
+        r.attempt = f.attempt;
         if (options_.keep_json) {
             text.clear();
             detail::PrettyWriter w(text, 4);
@@ -345,7 +347,7 @@ Status StreamingReport::write_text(const Analysis& a, std::FILE* out) const {
         ok = ok && write(detail::text_table_head());
         for (const auto& s : sessions_text_) {
             if (!ok) break;
-            auto w = worst.find(s.mac);
+            auto w = worst.find(detail::AttemptKey{s.mac, s.attempt});
             ok = spill_->copy(s.row, out) &&
                  write(w == worst.end() ? detail::text_row_end(nullptr)
                                         : detail::text_row_end(w->second->severity, w->second->id));

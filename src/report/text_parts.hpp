@@ -38,15 +38,18 @@ std::string text_table_head();
 /// \p transfers: the trace's transfers, which the session's indices name.
 std::string text_row_start(const analyze::ClientSession& s, const analyze::BootPath& b,
                            const std::vector<analyze::TftpTransfer>& transfers);
-/// Each client's worst finding for its overview row: the first of the
+/// A row of the overview: one boot attempt of one client.
+using AttemptKey = std::pair<MacAddr, std::uint32_t>;
+/// Each attempt's worst finding for its overview row: the first of the
 /// highest severity in \p findings (in the report's order). \p F is a
-/// checks::Finding or anything else with its `client` and `severity`.
+/// checks::Finding or anything else with its `client`, `attempt` and
+/// `severity`.
 template <typename F>
-std::map<MacAddr, const F*> worst_by_client(const std::vector<F>& findings) {
-    std::map<MacAddr, const F*> worst;
+std::map<AttemptKey, const F*> worst_by_client(const std::vector<F>& findings) {
+    std::map<AttemptKey, const F*> worst;
     for (const auto& f : findings) {
         if (!f.client) continue;
-        auto [it, added] = worst.emplace(*f.client, &f);
+        auto [it, added] = worst.emplace(AttemptKey{*f.client, f.attempt.value_or(0)}, &f);
         if (!added && f.severity > it->second->severity) it->second = &f;
     }
     return worst;

@@ -56,16 +56,16 @@ std::string text_header(const Analysis& a, const analyze::Trace& trace, std::siz
 }
 
 std::string text_table_head() {
-    return fmt::format("\n{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", "client", "phase", "offers",
-                       "boot server", "file", "octets", "worst finding");
+    return fmt::format("\n{:<17}  {:>3}  {:<12}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  {}\n", "client", "try", "stage",
+                       "phase", "offers", "boot server", "file", "octets", "worst finding");
 }
 
 std::string text_row_start(const analyze::ClientSession& s, const analyze::BootPath& b,
                            const std::vector<analyze::TftpTransfer>& transfers) {
     std::uint64_t octets = 0;
     for (std::size_t ti : b.boot_transfers) octets += transfers[ti].bytes;
-    return fmt::format("{:<17}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  ", s.mac.to_string(),
-                       analyze::to_string(b.phase), b.offers.size(),
+    return fmt::format("{:<17}  {:>3}  {:<12}  {:<11}  {:>6}  {:<15}  {:<24}  {:>9}  ", s.mac.to_string(), s.attempt,
+                       analyze::to_string(s.stage), analyze::to_string(b.phase), b.offer_count,
                        b.boot_server ? b.boot_server->to_string() : "-", b.bootfile.empty() ? "-" : b.bootfile,
                        octets);
 }
@@ -81,14 +81,40 @@ std::string text_row_end(const checks::Finding* worst) {
 std::string text_detail(const TextStyle& st, const analyze::ClientSession& s, const analyze::BootPath& b,
                         const std::vector<analyze::TftpTransfer>& transfers) {
     std::string out;
-    out += fmt::format("\nclient {}  phase reached: {}\n", st.paint(s.mac.to_string(), "1"), analyze::to_string(b.phase));
+    out += fmt::format("\nclient {}  phase reached: {}{}\n", st.paint(s.mac.to_string(), "1"), analyze::to_string(b.phase),
+                       b.end == analyze::AttemptEnd::Declined  ? " (then the client declined the address)"
+                       : b.end == analyze::AttemptEnd::Released ? " (then the client released the address)"
+                       : b.end == analyze::AttemptEnd::Naked    ? " (then the server refused it with DHCPNAK)"
+                                                               : "");
+    // A machine booting in stages, or over again: which attempt this is.
+    if (s.attempt > 1 || s.next.attempt) {
+        out += fmt::format("  attempt {} of this machine ({})", s.attempt, analyze::to_string(s.stage));
+        if (!s.earlier.downloaded.empty())
+            out += fmt::format(", after it downloaded \"{}\"", s.earlier.downloaded);
+        if (s.next.attempt) out += fmt::format("; attempt {} follows", s.next.attempt);
+        out += "\n";
+    }
     if (b.discover_count)
         out += fmt::format("  DHCP    {} DISCOVER(s), {} offer(s), first offer {}, ACK {}\n", b.discover_count,
-                           b.offers.size(), since(b.first_discover_ns, b.first_offer_ns),
+                           b.offer_count, since(b.first_discover_ns, b.first_offer_ns),
                            since(b.first_discover_ns, b.ack_ns));
     for (std::size_t k = 0; k < b.offers.size(); ++k)
         out += fmt::format("    {} {}\n", b.chosen && *b.chosen == k ? "*" : " ", describe_offer(b.offers[k]));
-    if (b.ack) out += fmt::format("  bound   {} from server {}\n", b.ack->yiaddr.to_string(), b.ack->server_id.to_string());
+    if (b.lease)
+        out += fmt::format("  bound   {} from server {}\n", b.lease->yiaddr.to_string(), b.lease->server_id.to_string());
+    switch (b.end) {
+        case analyze::AttemptEnd::Declined:
+            out += fmt::format("  ended   the client declined its address (DHCPDECLINE) [frame {}]\n", b.end_frame);
+            break;
+        case analyze::AttemptEnd::Released:
+            out += fmt::format("  ended   the client released its address (DHCPRELEASE) [frame {}]\n", b.end_frame);
+            break;
+        case analyze::AttemptEnd::Naked:
+            out += fmt::format("  ended   the server refused the client's REQUEST (DHCPNAK) [frame {}]\n", b.end_frame);
+            break;
+        case analyze::AttemptEnd::None:
+            break;
+    }
     if (b.bootserver_4011 && b.bootserver_ack)
         out += fmt::format("  4011    boot server {} answered [frame {}]\n", b.bootserver_ack->src_ip.to_string(),
                            b.bootserver_ack->frame_number);
@@ -111,7 +137,8 @@ std::string text_detail(const TextStyle& st, const analyze::ClientSession& s, co
                            t.windowsize > 1 ? fmt::format(" windowsize {}", t.windowsize) : "", state,
                            t.sha256.empty() ? "" : "\n          sha256 " + t.sha256);
     }
-    if (b.later_stage_requests)
+    if (b.later_stage_requests && s.stage != analyze::AttemptStage::LaterStage &&
+        s.stage != analyze::AttemptStage::HttpBoot)
         out += fmt::format("  later   {} DHCP request(s) from a later boot stage (no PXEClient)\n",
                            b.later_stage_requests);
     return out;
@@ -159,7 +186,7 @@ std::string render_text(const Analysis& a, const TextOptions& options) {
         out += text_table_head();
         for (std::size_t i = 0; i < trace.sessions.size(); ++i) {
             const auto& s = trace.sessions[i];
-            auto w = worst.find(s.mac);
+            auto w = worst.find(AttemptKey{s.mac, s.attempt});
             out += text_row_start(s, a.boots[i], trace.transfers) + text_row_end(w == worst.end() ? nullptr : w->second);
         }
     }

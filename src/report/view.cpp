@@ -709,7 +709,10 @@ std::optional<std::string> check_report(const json& report) {
     if (!report.is_object()) return "not a JSON object";
     const std::string schema = view::str(report, "schema");
     if (schema.empty()) return "no \"schema\" field: not a pxecheck report";
-    if (schema != kSchema) return "schema is \"" + schema + "\", expected " + std::string(kSchema);
+    // A /1 report (one session per MAC) renders as well: /2 only added
+    // fields and cut a machine's sessions into attempts.
+    if (schema != kSchema && schema != kSchemaV1)
+        return "schema is \"" + schema + "\", expected " + std::string(kSchema) + " or " + kSchemaV1;
     if (!report.contains("verdict") || !report["verdict"].is_string()) return "no \"verdict\" field";
     return std::nullopt;
 }

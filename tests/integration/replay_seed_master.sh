@@ -43,7 +43,7 @@ lab_dhcpd_start "$(lab_dhcpd_conf --next-server 192.168.14.200 --filename pxelin
 replay same
 assert_eq "exit code (same master)" 0 "$rc"
 assert_eq "differences" 0 "$(json_get "$LAB_DIR/same.json" 'r["replay"]["differences"]')"
-assert_eq "schema" pxecheck.report/1 "$(json_get "$LAB_DIR/same.json" 'r["schema"]')"
+assert_eq "schema" pxecheck.report/2 "$(json_get "$LAB_DIR/same.json" 'r["schema"]')"
 assert_eq "command" replay "$(json_get "$LAB_DIR/same.json" 'r["command"]')"
 assert_eq "source capture" "$cap" "$(json_get "$LAB_DIR/same.json" 'r["replay"]["source_capture"]')"
 assert_eq "source sha256" "$(sha256sum "$cap" | cut -d' ' -f1)" \

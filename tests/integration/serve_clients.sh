@@ -111,7 +111,7 @@ done
 lab_serve_stop
 assert_eq "serve exit code after SIGTERM" 0 "$SERVE_RC"
 [ "$SERVE_RC" = 0 ] || cat "$LAB_DIR/serve.log" >&2
-assert_json "report schema" "r['schema']=='pxecheck.report/1' and r['command']=='serve'" "$json"
+assert_json "report schema" "r['schema']=='pxecheck.report/2' and r['command']=='serve'" "$json"
 assert_json "stopped by the signal" "r['serve']['stopped_by']=='signal'" "$json"
 # iPXE's REQUEST carries secs 1 after a DISCOVER with 0 (MSG-007, a warning on the NIC): the
 # emulated iPXE does what the real one does, and serve says so.

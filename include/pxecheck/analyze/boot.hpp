@@ -55,8 +55,20 @@ enum class BootPhase : std::uint8_t {
 };
 std::string to_string(BootPhase p);
 
+/// How the client itself ended an attempt on the wire, if it did.
+enum class AttemptEnd : std::uint8_t {
+    None,      ///< it did not (it went on, or the capture ends)
+    Declined,  ///< DHCPDECLINE: it refused the address it was given
+    Released,  ///< DHCPRELEASE
+    Naked,     ///< its REQUEST was refused with DHCPNAK
+};
+/// "declined", "released", "nak"; "" for None.
+std::string_view to_string(AttemptEnd e);
+
 struct BootPath {
     MacAddr mac;
+    std::uint32_t attempt = 1;  ///< ClientSession::attempt
+    AttemptStage stage = AttemptStage::Unknown;
     /// Firmware-stage (PXEClient) DHCP only; later stages are listed apart.
     std::vector<OfferInfo> offers;           ///< all OFFERs to this client
     std::optional<std::size_t> chosen;       ///< index into offers (REQUEST's 54)
@@ -76,6 +88,14 @@ struct BootPath {
     BootPhase phase = BootPhase::Silent;
     std::size_t discover_count = 0;
     std::size_t later_stage_requests = 0;    ///< DHCP from later boot stages
+
+    /// The attempt's own DHCP, whatever its stage (the fields above describe
+    /// the PXE firmware's: for an attempt of a later stage or of UEFI HTTP
+    /// boot they stay empty, and these tell how far it got).
+    std::size_t offer_count = 0;             ///< OFFERs to its xids
+    std::optional<OfferInfo> lease;          ///< the ACK that gave it an address
+    AttemptEnd end = AttemptEnd::None;
+    std::size_t end_frame = 0;               ///< frame number of the DECLINE, RELEASE or NAK
 
     /// Phase timings in ns since the first DISCOVER (absent when not reached).
     std::optional<std::int64_t> first_discover_ns;

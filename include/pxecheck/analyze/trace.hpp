@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pxecheck/base/addr.hpp"
@@ -117,9 +118,52 @@ struct TftpTransfer {
     std::int64_t end_ns = 0;
 };
 
-/// One client MAC's boot as seen on the wire.
+/// Which program ran a boot attempt's DHCP, from what the wire shows: option
+/// 60 PXEClient is a PXE ROM (EDK2, a NIC's option ROM), unless option 77
+/// says "iPXE" (iPXE sends PXEClient too, whether it is the ROM or a
+/// chainloaded undionly.kpxe/ipxe.efi); HTTPClient is UEFI HTTP boot;
+/// anything else is a later stage (the NBP, a boot loader, the OS).
+enum class AttemptStage : std::uint8_t { Unknown, PxeFirmware, Ipxe, HttpBoot, LaterStage };
+/// "pxe-firmware", "ipxe", "uefi-http", "later-stage", "unknown" (no client
+/// DHCP in the attempt: a capture that starts mid-boot).
+std::string_view to_string(AttemptStage s);
+/// The stage of a client DHCP message (see AttemptStage).
+AttemptStage attempt_stage(const wire::DhcpMessage& msg);
+
+/// What the earlier attempts of the same machine (MAC) showed, kept with an
+/// attempt when it starts so that it can be judged alone (its predecessors
+/// may be gone: streaming frees a finished attempt).
+struct EarlierAttempts {
+    std::uint32_t count = 0;          ///< attempts of this MAC before this one
+    AttemptStage last_stage = AttemptStage::Unknown;  ///< the one just before
+    bool offered = false;             ///< a server OFFERed to one of them
+    /// The last file one of them downloaded complete over TFTP ("" none):
+    /// the program that most likely runs this attempt's DHCP.
+    std::string downloaded;
+};
+
+/// What the attempt after this one of the same machine showed by the time
+/// this one was handed over (it stays until the next one has ended, so that
+/// a DECLINE or a NAK can be judged by what the client did next).
+struct NextAttempt {
+    std::uint32_t attempt = 0;   ///< its number (0: no later attempt seen)
+    Ipv4Addr bound;              ///< the address it was ACKed (zero: none yet)
+    std::size_t bound_frame = 0; ///< frame number of that ACK
+};
+
+/// One boot attempt of a client MAC as seen on the wire. A machine's traffic
+/// is cut into attempts: a new one starts at a client DISCOVER (or an
+/// INIT-REBOOT REQUEST) once the current attempt has ended (bound, NAKed,
+/// declined, released, or fetched a file), went quiet for over 64 s, or
+/// when a different stage (AttemptStage) starts its DHCP. The ROM, the iPXE
+/// it loads and the NBP's DHCP are three attempts of one machine; so is each
+/// reboot of a machine in a boot loop.
 struct ClientSession {
     MacAddr mac;
+    std::uint32_t attempt = 1;        ///< 1-based, per MAC, in order of start
+    AttemptStage stage = AttemptStage::Unknown;  ///< of its first client DHCP message
+    EarlierAttempts earlier;
+    NextAttempt next;
     /// Indices into Trace::frames of every DHCP and 4011 frame to or from this
     /// client, in time order.
     std::vector<std::size_t> dhcp_frames;
@@ -147,7 +191,7 @@ struct Trace {
 
     /// Frame with this 1-based number, or nullptr.
     [[nodiscard]] const Frame* frame_by_number(std::size_t number) const;
-    /// Session for \p mac, or nullptr.
+    /// The first session (attempt) of \p mac, or nullptr.
     [[nodiscard]] const ClientSession* session(const MacAddr& mac) const;
 };
 

@@ -22,6 +22,8 @@ struct Finding {
     std::string detail;     ///< one line with the values actually seen
     std::vector<std::size_t> frames;  ///< frame numbers that prove it
     std::optional<MacAddr> client;    ///< session it belongs to, if any
+    /// The boot attempt of that client (ClientSession::attempt) it belongs to.
+    std::optional<std::uint32_t> attempt;
 };
 
 enum class Verdict : std::uint8_t { Pass, Warn, Fail, Error };

@@ -16,7 +16,9 @@ namespace pxecheck::report {
 
 /// The JSON report's schema identifier. Bump the number only for changes
 /// that break readers, and say so in docs/report-schema.md.
-inline constexpr const char* kSchema = "pxecheck.report/1";
+inline constexpr const char* kSchema = "pxecheck.report/2";
+/// The schema before boot attempts (one session per MAC); still rendered.
+inline constexpr const char* kSchemaV1 = "pxecheck.report/1";
 
 struct RunInfo {
     std::string tool_version;

@@ -88,13 +88,15 @@ private:
         std::size_t first_frame = 0;  ///< the engine's sort key, then id
         std::string id;
         checks::Severity severity = checks::Severity::Info;
-        std::optional<MacAddr> client;  ///< for the overview's worst finding per client
+        std::optional<MacAddr> client;  ///< for the overview's worst finding per attempt
+        std::optional<std::uint32_t> attempt;
         Ref json;  ///< its findings[] entry
         Ref line;  ///< its line(s) in the terminal report
     };
     struct SessionText {
         std::size_t first_frame = 0;
         MacAddr mac;
+        std::uint32_t attempt = 1;
         Ref row;     ///< its overview row without the worst finding
         Ref detail;  ///< its detail block (size 0: not rendered)
     };

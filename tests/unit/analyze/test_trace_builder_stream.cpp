@@ -352,3 +352,168 @@ TEST(TraceBuilderStream, WholeTraceIsTheMergeOfThePieces) {
     EXPECT_EQ(whole.sessions[0].mac, client_mac(0));
     EXPECT_EQ(whole.sessions[1].mac, client_mac(1));
 }
+
+// --- boot attempts ------------------------------------------------------------
+
+namespace {
+
+/// A later stage's DISCOVER (a boot loader or the OS): no option 60.
+wire::DhcpMessage plain_discover(std::uint32_t xid, const MacAddr& mac) {
+    wire::DhcpMessage m;
+    m.op = 1;
+    m.xid = xid;
+    m.set_client_mac(mac);
+    m.set_option_u8(wire::opt::kMessageType, 1);
+    m.finish();
+    return m;
+}
+
+wire::DhcpMessage with_type(wire::DhcpMessage m, wire::DhcpMessageType type) {
+    m.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(type));
+    m.finish();
+    return m;
+}
+
+std::vector<std::uint32_t> attempts_of(const analyze::Trace& t) {
+    std::vector<std::uint32_t> out;
+    for (const auto& s : t.sessions) out.push_back(s.attempt);
+    return out;
+}
+
+/// Runs \p script through a builder, streaming or not, and returns the
+/// sessions of \p mac in the order they were handed over (streaming) or
+/// merged (whole trace). \p script gets the feeder and a step() to call
+/// after each boot: \p most_live is the most sessions held at those points.
+template <typename Script>
+std::vector<analyze::ClientSession> sessions_of(bool streaming, const MacAddr& mac, Script&& script,
+                                                std::size_t* most_live = nullptr) {
+    analyze::TraceBuilder b("test");
+    Collected got;
+    if (streaming) b.stream(got.sink());
+    Feeder f(b);
+    std::size_t live = 0;
+    script(f, [&] { live = std::max(live, b.live_sessions()); });
+    if (most_live) *most_live = live;
+    auto whole = std::move(b).finish();
+    std::vector<analyze::ClientSession> out;
+    if (!streaming) got.pieces.push_back(std::move(whole));
+    for (const auto& p : got.pieces)
+        for (const auto& s : p.sessions)
+            if (s.mac == mac) out.push_back(s);
+    return out;
+}
+
+}  // namespace
+
+TEST(TraceBuilderAttempts, BootLoopIsOneMachineWithAnAttemptPerBoot) {
+    // The same MAC boots three times, 30 s apart (well inside the 120 s idle
+    // horizon), with the same xid each time as a ROM without a clock may.
+    for (const bool streaming : {false, true}) {
+        SCOPED_TRACE(streaming ? "streaming" : "whole trace");
+        std::size_t most_live = 0;
+        const auto sessions = sessions_of(
+            streaming, client_mac(1),
+            [](Feeder& f, auto&& step) {
+                for (int boot = 0; boot < 3; ++boot) {
+                    f.boot(1);
+                    step();
+                    f.now += 30 * kSec;
+                }
+            },
+            &most_live);
+        // Streaming hands an attempt over once the next one has ended
+        // (bound): never more than two of the machine's are held.
+        EXPECT_LE(most_live, streaming ? 2u : 3u);
+        ASSERT_EQ(sessions.size(), 3u);
+        for (std::uint32_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(sessions[i].mac, client_mac(1));
+            EXPECT_EQ(sessions[i].attempt, i + 1);
+            EXPECT_EQ(sessions[i].stage, analyze::AttemptStage::PxeFirmware);
+            EXPECT_EQ(sessions[i].dhcp_frames.size(), 4u) << "each attempt holds its own DORA only";
+            EXPECT_EQ(sessions[i].transfers.size(), 1u);
+            EXPECT_EQ(sessions[i].earlier.count, i);
+            EXPECT_EQ(sessions[i].earlier.downloaded, i == 0 ? "" : "pxelinux.0");
+        }
+        EXPECT_EQ(sessions[0].next.attempt, 2u);
+        EXPECT_EQ(sessions[0].next.bound, client_ip(1));
+        EXPECT_EQ(sessions[2].next.attempt, 0u);
+    }
+}
+
+TEST(TraceBuilderAttempts, RetransmittedDiscoverStaysInItsAttempt) {
+    analyze::TraceBuilder b("test");
+    Feeder f(b);
+    const MacAddr mac = client_mac(1);
+    auto d = pxe_discover(0x77, mac);
+    f.dhcp_from_client(d, mac);
+    f.now += 4 * kSec;
+    f.dhcp_from_client(d, mac);  // the same xid: a retransmission
+    f.now += 8 * kSec;
+    auto d2 = pxe_discover(0x78, mac);  // a new xid, but the attempt has not ended
+    f.dhcp_from_client(d2, mac);
+    f.dhcp_from_server(reply(d2, wire::DhcpMessageType::Offer, kServerIp, client_ip(1)));
+    const auto t = std::move(b).finish();
+    ASSERT_EQ(t.sessions.size(), 1u);
+    EXPECT_EQ(t.sessions[0].dhcp_frames.size(), 4u);
+}
+
+TEST(TraceBuilderAttempts, AnotherStageOrALongSilenceStartsAnAttempt) {
+    analyze::TraceBuilder b("test");
+    Feeder f(b);
+    const MacAddr mac = client_mac(1);
+    auto d = pxe_discover(0x100, mac);
+    f.dhcp_from_client(d, mac);
+    f.dhcp_from_server(reply(d, wire::DhcpMessageType::Offer, kServerIp, client_ip(1)));
+    f.now += 2 * kSec;
+    // A later stage's DHCP (no PXEClient) with a new xid: a new attempt
+    // although the firmware's never got past the OFFER.
+    f.dhcp_from_client(plain_discover(0x200, mac), mac);
+    // An OFFER to the first xid still finds the first attempt: it stays open
+    // while its successor has not ended.
+    f.dhcp_from_server(reply(d, wire::DhcpMessageType::Offer, kOtherServerIp, client_ip(1)));
+    f.now += 65 * kSec;
+    // The same stage again after more than 64 s of silence: a new attempt.
+    f.dhcp_from_client(plain_discover(0x300, mac), mac);
+    const auto t = std::move(b).finish();
+    ASSERT_EQ(attempts_of(t), (std::vector<std::uint32_t>{1, 2, 3}));
+    EXPECT_EQ(t.sessions[0].stage, analyze::AttemptStage::PxeFirmware);
+    EXPECT_EQ(t.sessions[1].stage, analyze::AttemptStage::LaterStage);
+    EXPECT_EQ(t.sessions[2].stage, analyze::AttemptStage::LaterStage);
+    EXPECT_TRUE(t.sessions[1].earlier.offered);
+    EXPECT_EQ(t.sessions[0].dhcp_frames.size(), 3u) << "the late OFFER went to the superseded attempt";
+}
+
+TEST(TraceBuilderAttempts, IpxeIsItsOwnStage) {
+    auto m = pxe_discover(1, client_mac(1));
+    EXPECT_EQ(analyze::attempt_stage(m), analyze::AttemptStage::PxeFirmware);
+    m.set_option(wire::opt::kUserClass, std::string_view("iPXE"));
+    m.finish();
+    EXPECT_EQ(analyze::attempt_stage(m), analyze::AttemptStage::Ipxe);
+    EXPECT_EQ(analyze::attempt_stage(plain_discover(2, client_mac(1))), analyze::AttemptStage::LaterStage);
+    EXPECT_EQ(analyze::to_string(analyze::AttemptStage::Ipxe), "ipxe");
+}
+
+TEST(TraceBuilderAttempts, DeclineEndsTheAttemptAndTheNextOneIsRecorded) {
+    for (const bool streaming : {false, true}) {
+        SCOPED_TRACE(streaming ? "streaming" : "whole trace");
+        const MacAddr mac = client_mac(1);
+        const auto mine = sessions_of(streaming, mac, [&](Feeder& f, auto&&) {
+            auto d = pxe_discover(0x500, mac);
+            f.dhcp_from_client(d, mac);
+            f.dhcp_from_server(reply(d, wire::DhcpMessageType::Offer, kServerIp, client_ip(1)));
+            auto r = pxe_request(d, kServerIp, client_ip(1));
+            f.dhcp_from_client(r, mac);
+            f.dhcp_from_server(reply(r, wire::DhcpMessageType::Ack, kServerIp, client_ip(1)));
+            f.dhcp_from_client(with_type(r, wire::DhcpMessageType::Decline), mac);
+            f.now += 10 * kSec;
+            f.dora(2);  // another machine meanwhile
+            f.dora(1);  // the same xid again: the DECLINE ended the first attempt
+        });
+        ASSERT_EQ(mine.size(), 2u);
+        EXPECT_EQ(mine[0].dhcp_frames.size(), 5u);
+        EXPECT_EQ(mine[0].next.attempt, 2u);
+        EXPECT_EQ(mine[0].next.bound, client_ip(1)) << "what the client did after its DECLINE";
+        EXPECT_NE(mine[0].next.bound_frame, 0u);
+        EXPECT_EQ(mine[1].attempt, 2u);
+    }
+}

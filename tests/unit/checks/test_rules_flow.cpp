@@ -551,7 +551,7 @@ TEST(FLOW_010, AnotherAddressAfterwardsMakesItAWarning) {
     EXPECT_EQ(fs[0].severity, Severity::Warn);
     EXPECT_EQ(fs[0].blame, Blame::Config);
     EXPECT_TRUE(has_frame(fs[0], 10));
-    EXPECT_TRUE(contains(fs[0].detail, "it then got 192.168.14.11 and went on")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "its next attempt (2) got 192.168.14.11 and went on")) << fs[0].detail;
 }
 
 TEST(FLOW_010, NoDeclineNoFinding) {

@@ -165,14 +165,14 @@ TEST(RenderHtml, EscapesWhatTheWireSays) {
 }
 
 TEST(RenderHtml, ToleratesReportsWithoutOptionalParts) {
-    const json minimal = {{"schema", "pxecheck.report/1"}, {"verdict", "pass"}};
+    const json minimal = {{"schema", "pxecheck.report/2"}, {"verdict", "pass"}};
     std::string html;
     EXPECT_NO_THROW(html = report::render_html(minimal));
     EXPECT_EQ(count(html, "<line class=\"arrow"), 0u);
     EXPECT_NO_THROW(report::render_markdown(minimal));
     EXPECT_NO_THROW(report::render_junit(minimal));
     // Wrong types where numbers and strings belong do not throw either.
-    const json odd = json::parse(R"({"schema": "pxecheck.report/1", "verdict": 3,
+    const json odd = json::parse(R"({"schema": "pxecheck.report/2", "verdict": 3,
         "frames": [{"number": "x", "src": 5}], "findings": [{"id": null, "frames": ["a"]}], "sessions": "none"})");
     EXPECT_NO_THROW(html = report::render_html(odd));
     EXPECT_EQ(count(html, "<line class=\"arrow"), 1u);

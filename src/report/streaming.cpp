@@ -212,8 +212,9 @@ void StreamingReport::render_frames(const analyze::Trace& piece) {
 namespace {
 
 /// The engine's order (checks::run_checks): by first frame, then rule ID.
-template <typename T, typename FirstFrame, typename Id>
-void engine_order(std::vector<T>& v, FirstFrame first_frame, Id id) {
+template <typename Container, typename FirstFrame, typename Id>
+void engine_order(Container& v, FirstFrame first_frame, Id id) {
+    using T = typename Container::value_type;
     std::stable_sort(v.begin(), v.end(), [&](const T& x, const T& y) {
         if (first_frame(x) != first_frame(y)) return first_frame(x) < first_frame(y);
         return id(x) < id(y);

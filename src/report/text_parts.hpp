@@ -44,8 +44,8 @@ using AttemptKey = std::pair<MacAddr, std::uint32_t>;
 /// highest severity in \p findings (in the report's order). \p F is a
 /// checks::Finding or anything else with its `client`, `attempt` and
 /// `severity`.
-template <typename F>
-std::map<AttemptKey, const F*> worst_by_client(const std::vector<F>& findings) {
+template <typename Findings, typename F = typename Findings::value_type>
+std::map<AttemptKey, const F*> worst_by_client(const Findings& findings) {
     std::map<AttemptKey, const F*> worst;
     for (const auto& f : findings) {
         if (!f.client) continue;

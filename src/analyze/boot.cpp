@@ -57,6 +57,7 @@ std::string to_string(BootPhase p) {
         case BootPhase::Silent: return "silent";
         case BootPhase::Discovering: return "discovering";
         case BootPhase::Offered: return "offered";
+        case BootPhase::Requesting: return "requesting";
         case BootPhase::Bound: return "bound";
         case BootPhase::BootInfo: return "boot-info";
         case BootPhase::Downloading: return "downloading";
@@ -86,6 +87,7 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
     const ClientStage own = session.stage == AttemptStage::HttpBoot ? ClientStage::HttpBoot : ClientStage::LaterStage;
     std::set<std::uint32_t> firmware_xids, own_xids;
     std::optional<Ipv4Addr> requested_server;
+    std::size_t requests = 0;  // the attempt's own REQUESTs on 67
 
     for (std::size_t idx : session.dhcp_frames) {
         const Frame& f = trace.frames[idx];
@@ -102,6 +104,7 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
                 ++b.later_stage_requests;
                 if (other_stage && frame_stage(f) == own) {
                     own_xids.insert(m.xid);
+                    if (type == wire::DhcpMessageType::Request && !on_4011) ++requests;
                     if (type == wire::DhcpMessageType::Discover) {
                         ++b.discover_count;
                         if (!b.first_discover_ns) b.first_discover_ns = f.time_ns;
@@ -115,6 +118,7 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
                 if (!b.first_discover_ns) b.first_discover_ns = f.time_ns;
             } else if (type == wire::DhcpMessageType::Request && !on_4011 && m.ciaddr.is_zero()) {
                 requested_server = m.server_id();
+                ++requests;
             }
             continue;
         }
@@ -190,13 +194,14 @@ BootPath reconstruct_boot(const Trace& trace, const ClientSession& session) {
     if (other_stage) {
         if (b.lease) b.phase = BootPhase::Bound;
         else if (b.offer_count) b.phase = BootPhase::Offered;
-        else if (b.discover_count || !own_xids.empty()) b.phase = BootPhase::Discovering;
+        else if (b.discover_count) b.phase = BootPhase::Discovering;
+        else if (requests) b.phase = BootPhase::Requesting;
         return b;
     }
     b.offer_count = b.offers.size();
     b.lease = b.ack;
-    if (b.discover_count == 0 && b.offers.empty() && !b.ack) b.phase = BootPhase::Silent;
-    else if (b.offers.empty() && !b.ack) b.phase = BootPhase::Discovering;
+    if (b.discover_count == 0 && requests == 0 && b.offers.empty() && !b.ack) b.phase = BootPhase::Silent;
+    else if (b.offers.empty() && !b.ack) b.phase = b.discover_count ? BootPhase::Discovering : BootPhase::Requesting;
     else if (!b.ack) b.phase = BootPhase::Offered;
     else b.phase = BootPhase::Bound;
     if (b.governing && b.governing->names_file() && b.boot_server) {

@@ -128,6 +128,7 @@ struct TraceBuilder::Impl {
         /// next DISCOVER starts a new attempt.
         bool ended = false;
         bool superseded = false;  ///< a newer attempt of its MAC started
+        bool naked = false;       ///< a DHCPNAK answered it
         Live* predecessor = nullptr;  ///< the attempt it superseded, while that is held
         Live* successor = nullptr;    ///< the attempt that superseded it, while that is held
         /// No more traffic is routed to it (superseded and settled): a late
@@ -143,6 +144,7 @@ struct TraceBuilder::Impl {
         std::uint32_t attempts = 0;       ///< attempts started so far
         AttemptStage last_stage = AttemptStage::Unknown;
         bool offered = false;             ///< an attempt of it got an OFFER
+        std::uint32_t naked_in_a_row = 0; ///< its latest attempts that were NAKed, in a row
         std::string downloaded;           ///< last file an attempt of it downloaded complete
     };
 
@@ -215,7 +217,9 @@ struct TraceBuilder::Impl {
         l->session.mac = mac;
         l->order = next_order++;
         l->session.attempt = ++m.attempts;
-        l->session.earlier = EarlierAttempts{m.attempts - 1, m.last_stage, m.offered, m.downloaded};
+        // The NAK streak goes on only if the attempt before was NAKed.
+        if (m.current && !m.current->naked) m.naked_in_a_row = 0;
+        l->session.earlier = EarlierAttempts{m.attempts - 1, m.last_stage, m.offered, m.naked_in_a_row, m.downloaded};
         Live* raw = l.get();
         live.emplace(raw->order, std::move(l));
         Live* before = m.current;
@@ -473,6 +477,10 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
                 attempt->predecessor->session.next.bound_frame = f.number;
             }
             if (type == T::Offer) machines[mac].offered = true;
+            if (type == T::Nak && !attempt->naked) {
+                attempt->naked = true;
+                ++machines[mac].naked_in_a_row;
+            }
         }
     }
     auto& l = *attempt;

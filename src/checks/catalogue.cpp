@@ -417,6 +417,10 @@ constexpr Rule kRules[] = {
      "A client that declines the address it was given (DHCPDECLINE) ends that boot there; the finding says why: another host answers ARP for the address (it is in use: the pool or a static host is wrong), or nothing visible does (the client rejected the lease itself). A client that then gets another address and goes on makes it a warning.",
      "RFC 2131 §3.1(5), §4.4.1; RFC 5227 §2.1.1", Severity::Fail, Detection::Passive,
      "P: DECLINE after an ACK, ARP from another MAC for the declined address"},
+    {"FLOW-011", "Boot flow", Party::Both,
+     "A DHCPNAK refuses the client's REQUEST; the finding says whose it was and why: a client in INIT-REBOOT asking for an address not valid here is refused and starts over with a DISCOVER (normal, INFO, when it then gets an address); a server refusing the lease it just offered, or another server refusing a lease it did not give, is a fault; attempts NAKed again and again are a NAK loop.",
+     "RFC 2131 §3.2, §4.3.2, §4.4.1", Severity::Warn, Detection::Passive,
+     "P: NAK to a REQUEST: the REQUEST's state (SELECTING, INIT-REBOOT, RENEWING), option 54, what the next attempt got"},
 };
 }  // namespace
 

@@ -363,9 +363,19 @@ void dhcp_002(const Context& ctx, Sink& sink) {
                 // by the reply's B bit (RFC 1542 §5.4): dropping B on the way
                 // to a relay can strand a client that cannot take unicast.
                 const bool breaks = !r.giaddr.is_zero() && r.broadcast_flag() && !m.broadcast_flag();
-                fold.add(client, "flags " + ip_text(src_ip(f)), Blame::Master,
-                         who(f) + ": flags " + hex16(m.flags) + ", request had " + hex16(r.flags),
-                         {req->number, f.number}, breaks ? Severity::Fail : Severity::Warn);
+                // A NAK with B added where the request had none: ISC dhcpd
+                // sets B in every NAK (RFC 2131 §4.3.2 asks it only of a NAK
+                // to a relay), and a server broadcasts a NAK to a client on
+                // its segment anyway: nothing is lost.
+                const bool nak_b_added = is_type(m, DhcpMessageType::Nak) && m.broadcast_flag() &&
+                                         !r.broadcast_flag() && (m.flags & 0x7fff) == (r.flags & 0x7fff);
+                std::string detail = who(f) + ": flags " + hex16(m.flags) + ", request had " + hex16(r.flags);
+                if (nak_b_added)
+                    detail += "; ISC dhcpd, for one, sets B in every NAK, and a NAK is broadcast on the client's "
+                              "segment, so it arrives";
+                fold.add(client, "flags " + ip_text(src_ip(f)), Blame::Master, std::move(detail),
+                         {req->number, f.number},
+                         breaks ? Severity::Fail : nak_b_added ? Severity::Info : Severity::Warn);
             }
             return;
         }

@@ -613,6 +613,84 @@ void flow_010(const Context& ctx, Sink& sink) {
     }
 }
 
+/// FLOW-011: a DHCPNAK refused the client's REQUEST. Whose the fault is
+/// depends on the REQUEST it answers (RFC 2131 §4.3.2): a SELECTING REQUEST
+/// names the server it took (option 54); an INIT-REBOOT or RENEWING one asks
+/// to keep an address, which a server refuses when it is wrong for the
+/// segment, and the client then starts over (§3.2).
+void flow_011(const Context& ctx, Sink& sink) {
+    const auto& tr = ctx.trace;
+    for (std::size_t si = 0; si < tr.sessions.size(); ++si) {
+        const auto& s = tr.sessions[si];
+        for (std::size_t idx : s.dhcp_frames) {
+            const Frame& nak = ctx.frame(idx);
+            if (nak.direction != Direction::ToClient || !nak.dhcp || nak.protocol != analyze::Protocol::Dhcp ||
+                nak.dhcp->message_type() != DhcpMessageType::Nak)
+                continue;
+            const Frame* req = ctx.request_for(idx);
+            if (!req || req->dhcp->message_type() != DhcpMessageType::Request) continue;
+            const auto& r = *req->dhcp;
+            const Reply refusal = reply_of(nak);
+            const auto selected = r.server_id();
+            const Ipv4Addr address = r.requested_address().value_or(r.ciaddr);
+            const std::string state = selected          ? "SELECTING"
+                                      : r.ciaddr.is_zero() ? "INIT-REBOOT"
+                                                           : "RENEWING";
+            std::string detail = ip_text(refusal.server) + " refused (DHCPNAK) the client's " + state +
+                                 " REQUEST for " + ip_text(address);
+            if (auto text = nak.dhcp->text_option(wire::opt::kMessage)) detail += " (its message: " + in_quotes(*text) + ")";
+            std::vector<std::size_t> frames{req->number, nak.number};
+            // Did the attempt get an address after all, or the next one?
+            bool acked_here = false;
+            for (std::size_t j : s.dhcp_frames) {
+                const Frame& f = ctx.frame(j);
+                if (f.number > nak.number && f.direction == Direction::ToClient && f.dhcp &&
+                    f.dhcp->message_type() == DhcpMessageType::Ack && !f.dhcp->yiaddr.is_zero())
+                    acked_here = true;
+            }
+            const bool went_on = acked_here || !s.next.bound.is_zero();
+            if (!s.next.bound.is_zero()) frames.push_back(s.next.bound_frame);
+            const std::uint32_t in_a_row = s.earlier.naked_in_a_row + 1;
+
+            Blame blame = Blame::Master;
+            Severity severity = went_on ? Severity::Warn : Severity::Fail;
+            if (selected && *selected != refusal.server) {
+                blame = Blame::Network;
+                detail += ", a lease offered by " + ip_text(*selected) +
+                          ": a second DHCP server on the segment refuses leases it did not give (an authoritative "
+                          "server that should not serve this segment, or a rogue one)";
+            } else if (selected) {
+                detail += ": the server refused the lease it had just offered (its pool or lease database changed "
+                          "between OFFER and ACK, or it was out of addresses)";
+            } else {
+                // INIT-REBOOT or RENEWING: refusing a wrong address is the
+                // server's duty, and the client's answer is a fresh DISCOVER.
+                blame = Blame::Config;
+                detail += ": the address is not valid on this segment (the client moved, or its lease was lost), "
+                          "so the client must start over with a DISCOVER";
+                severity = went_on ? Severity::Info : Severity::Warn;
+            }
+            if (in_a_row >= 3) {
+                severity = Severity::Fail;
+                if (blame == Blame::Config) blame = Blame::Nic;
+                detail += "; " + std::to_string(in_a_row) +
+                          " attempts of this machine in a row were NAKed: a NAK loop (the client keeps asking for "
+                          "what it was refused instead of starting over)";
+            } else if (!s.next.bound.is_zero()) {
+                detail += "; its next attempt (" + std::to_string(s.next.attempt) + ") got " + ip_text(s.next.bound) +
+                          " and went on";
+            } else if (acked_here) {
+                detail += "; it got an address in the same attempt and went on";
+            } else if (s.next.attempt) {
+                detail += "; it started over (attempt " + std::to_string(s.next.attempt) + ") but got no address";
+            } else {
+                detail += "; the capture ends " + ends_in(left_after(tr, nak.time_ns)) + " without the client getting an address";
+            }
+            sink.add("FLOW-011", blame, detail, frames, s.mac, severity);
+        }
+    }
+}
+
 }  // namespace
 
 void check_flow(const Context& ctx, Sink& sink) {
@@ -623,6 +701,7 @@ void check_flow(const Context& ctx, Sink& sink) {
     flow_005(ctx, sink);
     flow_006(ctx, sink);
     flow_010(ctx, sink);
+    flow_011(ctx, sink);
 }
 
 }  // namespace pxecheck::checks::detail

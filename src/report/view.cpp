@@ -125,6 +125,7 @@ std::string phase_words(std::string_view phase) {
     if (phase == "silent") return "the NIC sent no DHCP request";
     if (phase == "discovering") return "the NIC asked for an address, but no server offered one";
     if (phase == "offered") return "servers offered an address, but the NIC never got one confirmed";
+    if (phase == "requesting") return "the NIC asked for an address again (INIT-REBOOT), but got none confirmed";
     if (phase == "bound") return "the NIC got an address, but no usable boot server and file";
     if (phase == "boot-info") return "the NIC knew which file to fetch, but no download started";
     if (phase == "downloading") return "the download started, but no boot file arrived complete";

@@ -48,6 +48,9 @@ enum class BootPhase : std::uint8_t {
     Silent,       ///< no DHCP from the client at all
     Discovering,  ///< DISCOVERs but no OFFER
     Offered,      ///< OFFER(s) seen, no ACK
+    /// REQUEST(s) with no OFFER before them and no ACK: an INIT-REBOOT
+    /// client asking for its old address (NAKed, or unanswered)
+    Requesting,
     Bound,        ///< DHCP ACK for an address
     BootInfo,     ///< a server and file to fetch are known
     Downloading,  ///< TFTP started

@@ -137,6 +137,9 @@ struct EarlierAttempts {
     std::uint32_t count = 0;          ///< attempts of this MAC before this one
     AttemptStage last_stage = AttemptStage::Unknown;  ///< the one just before
     bool offered = false;             ///< a server OFFERed to one of them
+    /// How many of the attempts just before this one, in a row, were refused
+    /// with DHCPNAK (a NAK loop when this one is refused too).
+    std::uint32_t naked_in_a_row = 0;
     /// The last file one of them downloaded complete over TFTP ("" none):
     /// the program that most likely runs this attempt's DHCP.
     std::string downloaded;

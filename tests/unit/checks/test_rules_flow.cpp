@@ -637,3 +637,100 @@ TEST(FLOW_Captures, Edk2DeclineAfterTheAckIsWhyTheBootStopped) {
     EXPECT_TRUE(contains(declined[0].detail, "declined 192.168.2.0, which 192.168.0.1 had given it")) << declined[0].detail;
     EXPECT_TRUE(contains(declined[0].detail, "\"Lease is denied upon entering bound\"")) << declined[0].detail;
 }
+
+// --- FLOW-011: a DHCPNAK refused the client's REQUEST -------------------------
+
+namespace {
+
+/// An INIT-REBOOT REQUEST for \p address (option 50, no 54, ciaddr 0).
+DhcpMessage init_reboot(std::uint32_t xid, Ipv4Addr address) {
+    DhcpMessage m = pxe_discover(xid);
+    m.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::Request));
+    m.set_option_ip(wire::opt::kRequestedAddress, address);
+    m.finish();
+    return m;
+}
+
+const Ipv4Addr kStale = Ipv4Addr::from_octets(10, 9, 9, 9);
+
+/// The NAK \p server sends to \p request.
+DhcpMessage nak_of(const DhcpMessage& request, Ipv4Addr server = kServerIp) {
+    return reply(request, DhcpMessageType::Nak, server, Ipv4Addr{}, Ipv4Addr{}, "");
+}
+
+}  // namespace
+
+TEST(FLOW_011, InitRebootRefusedThenBoundIsInfo) {
+    TraceScript s;
+    const auto r = init_reboot(0x100, kStale);
+    s.client(r);          // 1
+    s.server(nak_of(r));  // 2
+    s.advance_ms(50);
+    dora(s);              // 3-6: a new attempt, bound
+    const auto fs = run(s, "FLOW-011");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_EQ(fs[0].attempt, 1u);
+    EXPECT_EQ(fs[0].frames, (std::vector<std::size_t>{1, 2, 6}));
+    EXPECT_TRUE(contains(fs[0].detail, "INIT-REBOOT REQUEST for 10.9.9.9")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "its next attempt (2) got 192.168.14.10")) << fs[0].detail;
+}
+
+TEST(FLOW_011, InitRebootRefusedAtTheCapturesEndWarns) {
+    TraceScript s;
+    const auto r = init_reboot(0x100, kStale);
+    s.client(r);
+    s.server(nak_of(r));
+    const auto fs = run(s, "FLOW-011");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Warn);
+    EXPECT_TRUE(contains(fs[0].detail, "without the client getting an address")) << fs[0].detail;
+}
+
+TEST(FLOW_011, AnotherServerRefusingTheChosenLeaseBlamesTheNetwork) {
+    TraceScript s;
+    auto d = pxe_discover(0x200);
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer));
+    auto r = pxe_request(d, kServerIp);
+    s.client(r);
+    s.server(nak_of(r, kOtherServerIp), kOtherServerIp, kOtherServerMac);  // 4: not the chosen server
+    const auto fs = run(s, "FLOW-011");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Network);
+    EXPECT_TRUE(contains(fs[0].detail, "a lease offered by 192.168.14.200")) << fs[0].detail;
+}
+
+TEST(FLOW_011, TheChosenServerRefusingItsOwnOfferBlamesTheMaster) {
+    TraceScript s;
+    auto d = pxe_discover(0x300);
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer));
+    auto r = pxe_request(d, kServerIp);
+    s.client(r);
+    s.server(nak_of(r));
+    const auto fs = run(s, "FLOW-011");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Master);
+}
+
+TEST(FLOW_011, ANakLoopFailsOnItsThirdAttempt) {
+    TraceScript s;
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        const auto r = init_reboot(0x400 + i, kStale);
+        s.client(r);
+        s.server(nak_of(r));
+        s.advance_ms(2000);
+    }
+    const auto fs = run(s, "FLOW-011");
+    ASSERT_EQ(fs.size(), 3u) << dump(fs);
+    EXPECT_EQ(fs[0].attempt, 1u);
+    EXPECT_EQ(fs[2].attempt, 3u);
+    EXPECT_NE(fs[1].severity, Severity::Fail) << "two in a row are not yet a loop";
+    EXPECT_EQ(fs[2].severity, Severity::Fail);
+    EXPECT_EQ(fs[2].blame, Blame::Nic);
+    EXPECT_TRUE(contains(fs[2].detail, "3 attempts of this machine in a row were NAKed")) << fs[2].detail;
+}

@@ -399,7 +399,7 @@ std::string client_summary(const Model& m) {
         const json& j = *s.raw;
         const json& d = obj(j, "dhcp");
         out += "<div class=\"client\">";
-        out += fmt::format("<h3>NIC <span class=\"mono\">{}</span></h3>", esc(s.mac));
+        out += fmt::format("<h3>NIC <span class=\"mono\">{}</span></h3>", esc(s.label));
         out += "<table class=\"kv\">";
         const bool done = s.phase == "downloaded";
         out += fmt::format("<tr><th>How far the boot got</th><td class=\"{}\">{} <span class=\"muted\">(phase: {})</span></td></tr>",
@@ -835,7 +835,7 @@ std::string render_html(const json& report) {
     out += fmt::format("<p class=\"sentence\">{}</p>", esc(m.sentence));
     for (const auto& s : m.sessions)
         out += fmt::format("<p class=\"reach\">How far the boot of NIC <span class=\"mono\">{}</span> got: <b>{}</b>.</p>",
-                           esc(s.mac), esc(phase_words(s.phase)));
+                           esc(s.label), esc(phase_words(s.phase)));
     out += fmt::format("<p class=\"facts\">{} \u00b7 {} \u00b7 {} \u00b7 {} \u00b7 {} {}</p>",
                        esc(plural(fails, "failure", "failures")), esc(plural(warns, "warning", "warnings")),
                        esc(plural(infos, "note", "notes")), esc(str(src, "name")), esc(str(report, "command")),
@@ -873,7 +873,7 @@ std::string render_html(const json& report) {
     out += "<section id=\"timeline\"><h2>Timeline</h2><p class=\"lead\">How long each step took, counted from the "
            "NIC's first DHCP DISCOVER.</p>";
     for (const auto& s : m.sessions) {
-        if (m.sessions.size() > 1) out += fmt::format("<h3 class=\"mono\">{}</h3>", esc(s.mac));
+        if (m.sessions.size() > 1) out += fmt::format("<h3 class=\"mono\">{}</h3>", esc(s.label));
         out += timeline_svg(s, m.verdict == "fail" && s.phase != "downloaded");
     }
     if (m.sessions.empty()) out += "<p class=\"muted\">No client, no phases.</p>";

@@ -289,7 +289,7 @@ std::string render_markdown(const json& report) {
     out += fmt::format("**{}**\n\n", md(m.headline));
     out += fmt::format("> {}\n\n", md(m.sentence));
     for (const auto& s : m.sessions)
-        out += fmt::format("How far the boot of NIC `{}` got: **{}**.\n\n", s.mac, md(phase_words(s.phase)));
+        out += fmt::format("How far the boot of NIC `{}` got: **{}**.\n\n", s.label, md(phase_words(s.phase)));
     out += fmt::format("{} · {} · {} · source `{}` · `{}` · {}\n\n", plural(fails, "failure", "failures"),
                        plural(warns, "warning", "warnings"), plural(infos, "note", "notes"), str(src, "name"),
                        str(report, "command"), str(report, "started_at"));
@@ -312,7 +312,7 @@ std::string render_markdown(const json& report) {
     out += "## What happened\n\n";
     for (const auto& s : m.sessions) {
         const json& d = obj(*s.raw, "dhcp");
-        out += fmt::format("### NIC `{}`\n\n", s.mac);
+        out += fmt::format("### NIC `{}`\n\n", s.label);
         out += fmt::format("- How far the boot got: **{}** (phase `{}`)\n", md(phase_words(s.phase)), s.phase);
         if (auto y = str(d, "yiaddr"); !y.empty())
             out += fmt::format("- Address: `{}` from DHCP server `{}`\n", y, str(d, "server_id", "?"));
@@ -360,7 +360,7 @@ std::string render_markdown(const json& report) {
 
     out += "## Timeline\n\nFrom the NIC's first DHCP DISCOVER.\n\n";
     for (const auto& s : m.sessions) {
-        if (m.sessions.size() > 1) out += fmt::format("NIC `{}`:\n\n", s.mac);
+        if (m.sessions.size() > 1) out += fmt::format("NIC `{}`:\n\n", s.label);
         out += "| step | what | starts | takes |\n|---|---|---|---|\n";
         bool stop_marked = false;
         for (const auto& p : s.phases) {

@@ -358,7 +358,7 @@ Model build(const json& report) {
     // Columns: the clients (NICs) first, then the master(s), then the rest.
     std::set<std::string> master_ips;
     for (const auto& s : arr(report, "sessions")) {
-        Session sess{str(s, "client_mac"), str(s, "phase"), &s, phases_of(s)};
+        Session sess{str(s, "client_mac"), str(s, "phase"), str(s, "client_mac"), &s, phases_of(s)};
         m.sessions.push_back(std::move(sess));
         const json& d = obj(s, "dhcp");
         for (auto key : {"server_id", "boot_server"})
@@ -514,6 +514,18 @@ Model build(const json& report) {
             if (severity_rank(f.severity) > severity_rank(a.mark)) a.mark = f.severity;
             if (std::find(a.cited_by.begin(), a.cited_by.end(), f.id) == a.cited_by.end()) a.cited_by.push_back(f.id);
         }
+    }
+    // A machine with several boot attempts (ROM, iPXE, the NBP's DHCP; a
+    // boot loop) has a session for each: name which one.
+    std::map<std::string, int> per_mac;
+    for (const auto& sess : m.sessions) ++per_mac[sess.mac];
+    for (auto& sess : m.sessions) {
+        if (per_mac[sess.mac] < 2 || !sess.raw) continue;
+        const std::string stage = str(*sess.raw, "stage");
+        const json* attempt = sess.raw->contains("attempt") ? &(*sess.raw)["attempt"] : nullptr;
+        if (attempt && attempt->is_number_unsigned())
+            sess.label += fmt::format(", attempt {}{}", attempt->get<std::uint64_t>(),
+                                      stage.empty() ? std::string() : " (" + stage + ")");
     }
     return m;
 }

@@ -119,6 +119,9 @@ struct Phase {
 
 struct Session {
     std::string mac, phase;
+    /// How the reports name it: the MAC, and when the machine has several
+    /// boot attempts in the report, "52:54:00:12:34:56, attempt 2 (ipxe)".
+    std::string label;
     const json* raw = nullptr;
     std::vector<Phase> phases;
 };

@@ -146,6 +146,9 @@ struct TraceBuilder::Impl {
         bool offered = false;             ///< an attempt of it got an OFFER
         std::uint32_t naked_in_a_row = 0; ///< its latest attempts that were NAKed, in a row
         std::string downloaded;           ///< last file an attempt of it downloaded complete
+        std::int64_t downloaded_end_ns = 0;
+        std::uint32_t downloaded_in = 0;      ///< the attempt that fetched it
+        std::uint32_t downloaded_rounds = 0;  ///< attempts in a row whose last file it was
     };
 
     struct TransferState {
@@ -219,7 +222,9 @@ struct TraceBuilder::Impl {
         l->session.attempt = ++m.attempts;
         // The NAK streak goes on only if the attempt before was NAKed.
         if (m.current && !m.current->naked) m.naked_in_a_row = 0;
-        l->session.earlier = EarlierAttempts{m.attempts - 1, m.last_stage, m.offered, m.naked_in_a_row, m.downloaded};
+        l->session.earlier = EarlierAttempts{m.attempts - 1,   m.last_stage,         m.offered,
+                                             m.naked_in_a_row, m.downloaded,         m.downloaded_end_ns,
+                                             m.downloaded_rounds};
         Live* raw = l.get();
         live.emplace(raw->order, std::move(l));
         Live* before = m.current;
@@ -242,6 +247,17 @@ struct TraceBuilder::Impl {
         if (std::find(cur.client_xids.begin(), cur.client_xids.end(), xid) != cur.client_xids.end()) return false;
         if (cur.session.stage != AttemptStage::Unknown && cur.session.stage != stage) return true;
         return time_ns - cur.last_client_ns > kAttemptIdleNs;
+    }
+    /// A read by \p l completed: the machine's last download (EarlierAttempts).
+    void note_download(const Live& l, const TftpTransfer& t) {
+        auto& m = machines[l.session.mac];
+        if (l.session.attempt != m.downloaded_in)
+            m.downloaded_rounds = t.filename == m.downloaded && m.downloaded_in + 1 == l.session.attempt
+                                      ? m.downloaded_rounds + 1
+                                      : 1;
+        m.downloaded = t.filename;
+        m.downloaded_end_ns = t.end_ns;
+        m.downloaded_in = l.session.attempt;
     }
     /// Closes superseded attempts that have settled (see Live::closed).
     void settle_superseded(std::int64_t now);
@@ -704,7 +720,7 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_bulk(TransferState& st, bool f
             if (ev.size < t.blksize) {
                 t.complete = true;
                 mark_finished(st);
-                if (!t.write) machines[st.owner->session.mac].downloaded = t.filename;
+                if (!t.write) note_download(*st.owner, t);
             }
         } else if (from_tid && st.any_data && b.block == st.last_block) {
             ++t.retransmissions;

@@ -421,6 +421,10 @@ constexpr Rule kRules[] = {
      "A DHCPNAK refuses the client's REQUEST; the finding says whose it was and why: a client in INIT-REBOOT asking for an address not valid here is refused and starts over with a DISCOVER (normal, INFO, when it then gets an address); a server refusing the lease it just offered, or another server refusing a lease it did not give, is a fault; attempts NAKed again and again are a NAK loop.",
      "RFC 2131 §3.2, §4.3.2, §4.4.1", Severity::Warn, Detection::Passive,
      "P: NAK to a REQUEST: the REQUEST's state (SELECTING, INIT-REBOOT, RENEWING), option 54, what the next attempt got"},
+    {"FLOW-012", "Boot flow", Party::Master,
+     "iPXE, once loaded, is given a script or the next stage, not the iPXE binary that loaded it: offered that file again it loads itself round after round (a chainload loop). The master tells iPXE apart by option 77 (user class \"iPXE\") or option 175.",
+     "iPXE chainloading (ipxe.org/howto/chainloading); RFC 3004", Severity::Fail, Detection::Passive,
+     "P: an iPXE attempt (option 77 iPXE) whose boot file is the file its machine's previous attempt just fetched"},
 };
 }  // namespace
 

@@ -4,6 +4,7 @@
 // must change and why, with the values seen.
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <map>
 #include <set>
@@ -691,6 +692,62 @@ void flow_011(const Context& ctx, Sink& sink) {
     }
 }
 
+/// FLOW-012: the iPXE that a machine loaded asks for a boot file and is given
+/// the very file that loaded it: it loads itself again, round after round.
+/// A reboot that fetches the same file again is no loop: the file must look
+/// like iPXE (undionly, ipxe, snponly, .kpxe) or be asked for within seconds
+/// of the download that loaded it.
+void flow_012(const Context& ctx, Sink& sink) {
+    constexpr std::int64_t kChainloadGap = 5 * kSec;
+    auto bare = [](std::string s) {
+        while (!s.empty() && s.front() == '/') s.erase(s.begin());
+        return s;
+    };
+    auto looks_like_ipxe = [](std::string name) {
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (const char* mark : {"ipxe", "undionly", "snponly", ".kpxe", ".kkpxe"})
+            if (name.find(mark) != std::string::npos) return true;
+        return false;
+    };
+    const auto& tr = ctx.trace;
+    for (std::size_t si = 0; si < tr.sessions.size() && si < ctx.boots.size(); ++si) {
+        const auto& s = tr.sessions[si];
+        const auto& b = ctx.boots[si];
+        if (s.stage != analyze::AttemptStage::Ipxe || s.earlier.downloaded.empty() || !b.governing) continue;
+        const std::string file = bare(b.bootfile);
+        if (file.empty() || file != bare(s.earlier.downloaded)) continue;
+        std::int64_t first_ns = 0;
+        for (std::size_t idx : s.dhcp_frames) {
+            const Frame& f = ctx.frame(idx);
+            if (f.direction == Direction::FromClient) {
+                first_ns = f.time_ns;
+                break;
+            }
+        }
+        const std::int64_t gap = first_ns - s.earlier.downloaded_end_ns;
+        if (!looks_like_ipxe(file) && gap > kChainloadGap) continue;
+
+        std::vector<std::size_t> frames{b.governing->frame_number};
+        for (std::size_t ti : b.boot_transfers) frames.push_back(tr.transfers[ti].request_frame);
+        const std::uint32_t round = s.earlier.downloaded_rounds + 1;
+        std::string detail = "iPXE (attempt " + std::to_string(s.attempt) + ") was given " + in_quotes(file) + " by " +
+                             ip_text(reply_of(ctx.frame(b.governing->frame_index)).server) +
+                             ", the file its machine had just fetched and started (" + duration(gap) +
+                             " before): it loads itself again";
+        std::optional<Severity> severity;
+        if (round <= 2) {
+            detail += ", round after round (a chainload loop). Give iPXE a script or the next stage by its user "
+                      "class: isc-dhcpd `if exists user-class and option user-class = \"iPXE\" { filename "
+                      "\"boot.ipxe\"; }`, dnsmasq `dhcp-userclass=set:ipxe,iPXE` with `dhcp-boot=tag:ipxe,...`";
+        } else {
+            severity = Severity::Info;
+            detail += ": round " + std::to_string(round) + " of the chainload loop reported at attempt " +
+                      std::to_string(s.attempt - round + 2);
+        }
+        sink.add("FLOW-012", Blame::Config, detail, frames, s.mac, severity);
+    }
+}
+
 }  // namespace
 
 void check_flow(const Context& ctx, Sink& sink) {
@@ -702,6 +759,7 @@ void check_flow(const Context& ctx, Sink& sink) {
     flow_006(ctx, sink);
     flow_010(ctx, sink);
     flow_011(ctx, sink);
+    flow_012(ctx, sink);
 }
 
 }  // namespace pxecheck::checks::detail

@@ -143,6 +143,12 @@ struct EarlierAttempts {
     /// The last file one of them downloaded complete over TFTP ("" none):
     /// the program that most likely runs this attempt's DHCP.
     std::string downloaded;
+    /// When that download ended (capture time; 0 when none).
+    std::int64_t downloaded_end_ns = 0;
+    /// How many attempts in a row, up to the one that fetched `downloaded`,
+    /// fetched that same file last (1: only that one): a chainload loop
+    /// fetches it round after round.
+    std::uint32_t downloaded_rounds = 0;
 };
 
 /// What the attempt after this one of the same machine showed by the time

@@ -734,3 +734,62 @@ TEST(FLOW_011, ANakLoopFailsOnItsThirdAttempt) {
     EXPECT_EQ(fs[2].blame, Blame::Nic);
     EXPECT_TRUE(contains(fs[2].detail, "3 attempts of this machine in a row were NAKed")) << fs[2].detail;
 }
+
+// --- FLOW-012: iPXE given the file that loaded it (a chainload loop) ---------
+
+namespace {
+
+/// One boot round: DORA naming \p file (from iPXE when \p ipxe: option 77
+/// "iPXE"), then its download.
+void boot_round(TraceScript& s, std::uint32_t xid, bool ipxe, std::string_view file) {
+    auto d = pxe_discover(xid);
+    if (ipxe) {
+        d.set_option(wire::opt::kUserClass, std::string_view("iPXE"));
+        d.finish();
+    }
+    s.client(d);
+    s.server(reply(d, DhcpMessageType::Offer, kServerIp, kClientIp, kServerIp, file));
+    auto r = pxe_request(d, kServerIp);
+    s.client(r);
+    s.server(reply(r, DhcpMessageType::Ack, kServerIp, kClientIp, kServerIp, file));
+    s.tftp_transfer(std::string(file), 3000, 1432);
+}
+
+}  // namespace
+
+TEST(FLOW_012, IpxeGivenItselfAgainIsAChainloadLoopReportedOnce) {
+    TraceScript s;
+    boot_round(s, 0x10, false, "undionly.kpxe");  // the ROM loads iPXE
+    s.advance_ms(1500);
+    boot_round(s, 0x20, true, "undionly.kpxe");   // iPXE is given itself
+    s.advance_ms(1500);
+    boot_round(s, 0x30, true, "undionly.kpxe");   // and again
+    const auto fs = run(s, "FLOW-012");
+    ASSERT_EQ(fs.size(), 2u) << dump(fs);
+    EXPECT_EQ(fs[0].attempt, 2u);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_TRUE(contains(fs[0].detail, "chainload loop")) << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "user-class")) << fs[0].detail;
+    EXPECT_EQ(fs[1].attempt, 3u);
+    EXPECT_EQ(fs[1].severity, Severity::Info) << "one cause, one failure";
+    EXPECT_TRUE(contains(fs[1].detail, "round 3 of the chainload loop reported at attempt 2")) << fs[1].detail;
+}
+
+TEST(FLOW_012, IpxeGivenAScriptIsNoLoop) {
+    TraceScript s;
+    boot_round(s, 0x10, false, "undionly.kpxe");
+    s.advance_ms(1500);
+    boot_round(s, 0x20, true, "boot.ipxe");
+    EXPECT_TRUE(run(s, "FLOW-012").empty());
+}
+
+TEST(FLOW_012, ARebootFetchingTheSameLoaderIsNoLoop) {
+    // QEMU's ROM is iPXE: each reboot is an iPXE attempt that fetches the
+    // same pxelinux.0, tens of seconds after the last one.
+    TraceScript s;
+    boot_round(s, 0x10, true, "pxelinux.0");
+    s.advance_ms(30000);
+    boot_round(s, 0x20, true, "pxelinux.0");
+    EXPECT_TRUE(run(s, "FLOW-012").empty());
+}

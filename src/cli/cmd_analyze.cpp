@@ -159,7 +159,7 @@ Runner add_analyze(CLI::App& app, const Invocation& inv) {
     auto* sub = app.add_subcommand("analyze", "Run every passive check on a capture of a PXE boot");
     sub->add_option("files", opts->files, "pcap or pcapng file(s); several are read as one capture in order")
         ->required();
-    sub->add_option("--mac", opts->mac, "report only this client (MAC address)");
+    sub->add_option("--mac", opts->mac, "report only this client (MAC address): every boot attempt of it");
     sub->add_option("--since", opts->since, "ignore frames before this: seconds after the first frame, or YYYY-MM-DDTHH:MM:SSZ");
     sub->add_option("--until", opts->until, "ignore frames after this (same forms as --since)");
     sub->add_option("--json", opts->json_path, "write the JSON report to this file ('-' for stdout)");

@@ -173,6 +173,10 @@ struct TraceBuilder::Impl {
     Live orphans;  ///< kept frames of no session (BOOTP without a header, malformed frames)
     std::unordered_map<Ipv4Addr, MacAddr> mac_by_ip;  ///< learned from DHCP
     std::size_t held_frames = 0;
+    /// DHCP messages of registered types that are no part of a boot, by type.
+    std::map<std::string, std::size_t> outside_boot;
+    /// The capture's note about them (at finish()).
+    void note_outside_boot();
 
     /// The frame being added: its bytes are copied only if it is kept.
     ByteView current_raw;
@@ -453,6 +457,14 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
     f.dhcp = std::move(decoded.msg);
     const auto& m = *f.dhcp;
     f.direction = m.op == 1 ? Direction::FromClient : m.op == 2 ? Direction::ToClient : Direction::Unknown;
+    if (const auto type = m.message_type(); type && wire::outside_boot(*type)) {
+        // A lease query (a relay asking a server about a client) or a
+        // FORCERENEW: DHCP, but no client's boot. Kept as evidence, in no
+        // session, and counted in the capture's notes.
+        ++outside_boot[wire::to_string(*type)];
+        keep_orphan(std::move(f));
+        return;
+    }
     // chaddr names the client in both directions (RFC 2131 §4.4.1); fall back
     // to the Ethernet source for requests with an odd hlen.
     MacAddr mac = (m.htype == 1 && m.hlen == 6) ? m.client_mac()
@@ -952,7 +964,22 @@ void TraceBuilder::Impl::merge_into_trace() {
     held_frames = 0;
 }
 
+void TraceBuilder::Impl::note_outside_boot() {
+    if (outside_boot.empty()) return;
+    std::size_t total = 0;
+    std::string list;
+    for (const auto& [type, n] : outside_boot) {
+        total += n;
+        list += (list.empty() ? "" : ", ") + type + " " + std::to_string(n);
+    }
+    trace.source_anomalies.push_back(
+        {"capture.outside_boot", 0,
+         std::to_string(total) + " DHCP message" + (total == 1 ? "" : "s") + " of registered types that are no part "
+             "of a boot (" + list + "): shown as frames, not judged"});
+}
+
 Trace TraceBuilder::finish() && {
+    impl_->note_outside_boot();
     if (impl_->sink) {
         impl_->flush_all();
     } else {

@@ -250,7 +250,11 @@ void each_dhcp(const Context& ctx, Fn&& fn) {
     const auto& frames = ctx.trace.frames;
     for (std::size_t i = 0; i < frames.size(); ++i) {
         const Frame& f = frames[i];
-        if (f.dhcp && f.udp) fn(i, f, *f.dhcp);
+        if (!f.dhcp || !f.udp) continue;
+        // Lease queries and FORCERENEW are registered DHCP, but no boot's:
+        // the boot rules do not judge them.
+        if (const auto type = f.dhcp->message_type(); type && wire::outside_boot(*type)) continue;
+        fn(i, f, *f.dhcp);
     }
 }
 
@@ -798,6 +802,9 @@ void dhcp_012(const Context& ctx, Sink& sink) {
         const std::size_t size = payload_size(f);
         if (size >= wire::kBootpMinSize) continue;
         if (f.dhcp) {
+            // A lease query goes unicast between a relay and a server: the
+            // minimum is for the boot's broadcasts through relays.
+            if (const auto type = f.dhcp->message_type(); type && wire::outside_boot(*type)) continue;
             const auto& m = *f.dhcp;
             const std::string sender = m.op == 2 ? ip_text(src_ip(f)) : "client";
             fold.add(client_of(f), sender + ' ' + label(m), sender_blame(ctx, i),
@@ -988,10 +995,11 @@ void opt_004(const Context& ctx, Sink& sink) {
         const auto* o = m.find(wire::opt::kMessageType);
         if (!o || o->data.size() != 1) return;  // length: OPT-003
         const std::uint8_t v = o->data[0];
-        if (v < 1 || v > 8) {
+        if (v < 1 || v > wire::kLastRegisteredMessageType) {
             fold.add(client, sender + " value", blame,
                      (side == Side::Server ? "reply from " + ip_text(src_ip(f)) : std::string("client message")) +
-                         ": option 53 = " + std::to_string(v) + ", outside 1-8",
+                         ": option 53 = " + std::to_string(v) + ", a value IANA has not registered (1-" +
+                         std::to_string(wire::kLastRegisteredMessageType) + " are)",
                      {f.number});
             return;
         }

@@ -185,8 +185,23 @@ std::string to_string(DhcpMessageType t) {
         case DhcpMessageType::Nak: return "NAK";
         case DhcpMessageType::Release: return "RELEASE";
         case DhcpMessageType::Inform: return "INFORM";
+        case DhcpMessageType::ForceRenew: return "FORCERENEW";
+        case DhcpMessageType::LeaseQuery: return "LEASEQUERY";
+        case DhcpMessageType::LeaseUnassigned: return "LEASEUNASSIGNED";
+        case DhcpMessageType::LeaseUnknown: return "LEASEUNKNOWN";
+        case DhcpMessageType::LeaseActive: return "LEASEACTIVE";
+        case DhcpMessageType::BulkLeaseQuery: return "BULKLEASEQUERY";
+        case DhcpMessageType::LeaseQueryDone: return "LEASEQUERYDONE";
+        case DhcpMessageType::ActiveLeaseQuery: return "ACTIVELEASEQUERY";
+        case DhcpMessageType::LeaseQueryStatus: return "LEASEQUERYSTATUS";
+        case DhcpMessageType::Tls: return "DHCPTLS";
     }
     return "TYPE(" + std::to_string(static_cast<unsigned>(t)) + ")";
+}
+
+bool outside_boot(DhcpMessageType t) {
+    const auto v = static_cast<std::uint8_t>(t);
+    return v > static_cast<std::uint8_t>(DhcpMessageType::Inform) && v <= kLastRegisteredMessageType;
 }
 
 // --- reading ----------------------------------------------------------------------

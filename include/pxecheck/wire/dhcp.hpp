@@ -74,10 +74,28 @@ enum class DhcpMessageType : std::uint8_t {
     Nak = 6,
     Release = 7,
     Inform = 8,
+    // Registered since, none of them part of a boot (IANA "DHCP Message
+    // Type 53 Values"): lease queries between relays and servers, and a
+    // server telling a client to renew.
+    ForceRenew = 9,         ///< RFC 3203
+    LeaseQuery = 10,        ///< RFC 4388
+    LeaseUnassigned = 11,   ///< RFC 4388
+    LeaseUnknown = 12,      ///< RFC 4388
+    LeaseActive = 13,       ///< RFC 4388
+    BulkLeaseQuery = 14,    ///< RFC 6926
+    LeaseQueryDone = 15,    ///< RFC 6926
+    ActiveLeaseQuery = 16,  ///< RFC 7724
+    LeaseQueryStatus = 17,  ///< RFC 7724
+    Tls = 18,               ///< RFC 7724
 };
+/// The highest value IANA has registered for option 53 (19-255: unassigned).
+inline constexpr std::uint8_t kLastRegisteredMessageType = 18;
 
-/// "DISCOVER", "OFFER", ... ; "TYPE(n)" for values outside 1-8.
+/// "DISCOVER", "OFFER", ..., "LEASEQUERY", ...; "TYPE(n)" for unregistered values.
 std::string to_string(DhcpMessageType t);
+/// A registered type that is no part of a boot (9-18: FORCERENEW, the
+/// LEASEQUERY family, DHCPTLS): shown, never judged as a boot message.
+bool outside_boot(DhcpMessageType t);
 
 /// Which BOOTP field an option instance was read from (RFC 2131 §4.1 order).
 enum class OptionArea : std::uint8_t { Options, File, Sname };

@@ -570,6 +570,34 @@ TEST(OPT_004, ClientSendingOfferTypeFails) {
 
 TEST(OPT_004, HealthyTypesPass) { EXPECT_NO_FINDING(run(Dora{}), "OPT-004"); }
 
+TEST(OPT_004, UnregisteredTypeBlamesItsSender) {
+    Dora d;
+    d.offer.set_option_u8(wire::opt::kMessageType, 19);  // IANA stops at 18
+    const auto all = run(d);
+    EXPECT_FINDING(all, "OPT-004", Blame::Master, Severity::Fail, 2);
+    EXPECT_TRUE(contains(with_id(all, "OPT-004")[0].detail, "a value IANA has not registered")) << dump(all);
+}
+
+TEST(OPT_004, LeaseQueryIsNoBootAndNotJudged) {
+    // A relay's RFC 4388 LEASEQUERY about a client and the server's
+    // LEASEUNKNOWN: registered, no boot's, in no session, judged by no rule.
+    Dora d;
+    d.discover.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::LeaseQuery));
+    d.offer.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::LeaseUnknown));
+    TraceScript s;
+    s.client(d.discover);
+    s.server(d.offer);
+    const analyze::Trace trace = s.finish();
+    EXPECT_TRUE(trace.sessions.empty());
+    EXPECT_EQ(trace.frames.size(), 2u) << "kept as evidence";
+    ASSERT_EQ(trace.source_anomalies.size(), 1u);
+    EXPECT_EQ(trace.source_anomalies[0].id, "capture.outside_boot");
+    EXPECT_TRUE(contains(trace.source_anomalies[0].detail, "LEASEQUERY 1, LEASEUNKNOWN 1"))
+        << trace.source_anomalies[0].detail;
+    const auto all = checks::run_checks(trace);
+    EXPECT_TRUE(all.empty()) << dump(all);
+}
+
 // --- OPT-005: option overload --------------------------------------------------------------------------------
 
 namespace {

@@ -129,7 +129,9 @@ TEST(OptionFormat, WrongSizesFallBackToHex) {
 
 TEST(OptionFormat, DhcpSpecific) {
     EXPECT_EQ(fmt(53, Bytes{2}), "OFFER");
-    EXPECT_EQ(fmt(53, Bytes{9}), "TYPE(9)");
+    EXPECT_EQ(fmt(53, Bytes{9}), "FORCERENEW");
+    EXPECT_EQ(fmt(53, Bytes{18}), "DHCPTLS");
+    EXPECT_EQ(fmt(53, Bytes{19}), "TYPE(19)");
     EXPECT_EQ(fmt(52, Bytes{3}), "file+sname");
     EXPECT_EQ(fmt(61, Bytes{1, 0x52, 0x54, 0, 0x12, 0x34, 0x56}), "01:52:54:00:12:34:56");
     EXPECT_EQ(fmt(82, Bytes{1, 2, 0xab, 0xcd}), "01:02:ab:cd");

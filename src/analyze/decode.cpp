@@ -37,6 +37,23 @@ std::optional<DecodedLine> FrameDecoder::decode(std::size_t number, std::int64_t
                 line.summary = "operation " + std::to_string(a.operation);
             return line;
         }
+        case link::DecodedFrame::Kind::OtherIp: {
+            // An ICMP error is shown when it quotes boot traffic: DHCP, 4011,
+            // or TFTP (a request to 69, or a port of a transfer seen).
+            if (!decoded.icmp || !decoded.icmp->quoted_udp) return std::nullopt;
+            const auto& e = *decoded.icmp;
+            const auto qsrc = std::make_pair(e.quoted_src_ip.value, e.quoted_src_port);
+            const auto qdst = std::make_pair(e.quoted_dst_ip.value, e.quoted_dst_port);
+            const auto service = wire::classify_udp(e.quoted_src_port, e.quoted_dst_port);
+            if (service == wire::UdpService::Other && !tftp_clients_.count(qsrc) && !tftp_clients_.count(qdst))
+                return std::nullopt;
+            line.protocol = "ICMP";
+            line.addresses = e.src_ip.to_string() + " > " + e.dst_ip.to_string();
+            line.summary = link::describe(e) + " (type " + std::to_string(e.type) + " code " + std::to_string(e.code) +
+                           "), quoting UDP " + endpoint(e.quoted_src_ip, e.quoted_src_port) + " > " +
+                           endpoint(e.quoted_dst_ip, e.quoted_dst_port);
+            return line;
+        }
         case link::DecodedFrame::Kind::Malformed:
             line.protocol = "?";
             line.summary = "malformed frame (" + std::to_string(frame.size()) + " octets)";

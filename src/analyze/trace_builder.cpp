@@ -321,6 +321,8 @@ struct TraceBuilder::Impl {
     /// only a request sent to port 69 (\p to_tftp_server_port) opens a transfer.
     Live* add_tftp(Frame& f, bool to_tftp_server_port);
     void add_arp(Frame&& f);
+    /// An ICMP error quoting a datagram of an open transfer joins it.
+    void add_icmp(Frame&& f);
     void mark_finished(TransferState& st);
     void close_transfer(TransferState& st);
     void finish_transfers();
@@ -409,6 +411,12 @@ void TraceBuilder::Impl::add_frame(std::size_t number, std::int64_t time_ns, Byt
         case link::DecodedFrame::Kind::Arp:
             f.arp = decoded.arp;
             add_arp(std::move(f));
+            break;
+        case link::DecodedFrame::Kind::OtherIp:
+            if (decoded.icmp) {
+                f.icmp = decoded.icmp;
+                add_icmp(std::move(f));
+            }
             break;
         case link::DecodedFrame::Kind::Malformed:
             // Keep malformed frames only when they could be ours: the rules
@@ -756,6 +764,25 @@ void TraceBuilder::Impl::add_arp(Frame&& f) {
     f.direction = a.sender_mac == owner ? Direction::FromClient : Direction::ToClient;
     auto& l = session_for(owner);
     l.session.arp_frames.push_back(keep(l, std::move(f)));
+}
+
+void TraceBuilder::Impl::add_icmp(Frame&& f) {
+    const auto& e = *f.icmp;
+    if (!e.quoted_udp) return;
+    // The client's datagram (an RRQ, an ACK) quoted: the server side refused
+    // it. The server's (DATA) quoted: the client side did.
+    auto it = open_transfers.find(TransferKey{e.quoted_src_ip.value, e.quoted_src_port, e.quoted_dst_ip.value});
+    const bool refused_client = it != open_transfers.end();
+    if (!refused_client)
+        it = open_transfers.find(TransferKey{e.quoted_dst_ip.value, e.quoted_dst_port, e.quoted_src_ip.value});
+    if (it == open_transfers.end()) return;  // not about a transfer we follow
+    auto& st = it->second;
+    auto& t = st.owner->transfers[st.index];
+    if (!t.unreachable) t.unreachable = TftpTransfer::Unreachable{f.number, f.time_ns, e, refused_client, 1};
+    else ++t.unreachable->count;
+    f.protocol = Protocol::Icmp;
+    f.direction = refused_client ? Direction::ToClient : Direction::FromClient;
+    keep(*st.owner, std::move(f));
 }
 
 void TraceBuilder::Impl::mark_finished(TransferState& st) {

@@ -504,6 +504,34 @@ void flow_006(const Context& ctx, Sink& sink) {
         std::optional<std::size_t> again;
         for (std::size_t j = ti + 1; j < tr.transfers.size() && !again; ++j)
             if (same_file(tr.transfers[j], t) && tr.transfers[j].start_ns - last < kSec) again = j;
+        if (t.unreachable && t.unreachable->refused_client) {
+            // An ICMP error quoting the request: proof, not silence.
+            const auto& u = *t.unreachable;
+            const auto& e = u.icmp;
+            frames.push_back(u.frame);
+            detail = request_name(t) + " to " + ip_text(t.server_ip) + " was refused by ICMP " + link::describe(e) +
+                     " from " + ip_text(e.src_ip) +
+                     (copies > 1 ? " (sent " + std::to_string(copies) + " times, " + std::to_string(u.count) +
+                                       " ICMP error" + (u.count == 1 ? "" : "s") + ")"
+                                 : "");
+            const bool from_server_host = e.src_ip == t.server_ip;
+            if (e.type == 3 && e.code == 3 && from_server_host) {
+                blame = Blame::Config;
+                detail += ": no TFTP service listens on port " + std::to_string(t.request_port) + " at " +
+                          ip_text(t.server_ip) +
+                          " (the TFTP server is not running, or bound to another address), yet the client was sent "
+                          "there to boot";
+            } else if (e.type == 3 && (e.code == 9 || e.code == 10 || e.code == 13)) {
+                blame = Blame::Network;
+                detail += ": a filter at " + ip_text(e.src_ip) + " forbids the path to the TFTP server";
+            } else {
+                blame = from_server_host ? Blame::Config : Blame::Network;
+                detail += from_server_host ? ": the TFTP server's host refuses it"
+                                           : ": the path to the TFTP server is broken at " + ip_text(e.src_ip);
+            }
+            sink.add("FLOW-006", blame, detail, frames, t.client_mac, Severity::Fail);
+            continue;
+        }
         if (t.server_ip.is_broadcast()) {
             blame = client_blame(ctx, ti);
             detail += "; it was broadcast, and servers ignore broadcast requests";

@@ -259,6 +259,7 @@ private:
         }
         if (protocol != detail::kProtoUdp) {
             out_.kind = DecodedFrame::Kind::OtherIp;
+            if (protocol == kProtoIcmp) out_.icmp = icmp_error(payload, src, dst);
             return;
         }
         auto udp = detail::parse_udp(payload, payload_declared, src, dst, at + header_len, out_.anomalies);
@@ -271,6 +272,34 @@ private:
         out_.udp = std::move(*udp);
         out_.kind = DecodedFrame::Kind::Udp;
     }
+
+    /// An ICMP destination unreachable (3) or time exceeded (11) and what it
+    /// quotes; nullopt for other ICMP, or a quote too short to name a datagram.
+    static std::optional<IcmpError> icmp_error(ByteView icmp, Ipv4Addr src, Ipv4Addr dst) {
+        constexpr std::size_t kIcmpHeader = 8;
+        if (icmp.size() < kIcmpHeader + detail::kIpv4MinHeader) return std::nullopt;
+        IcmpError e;
+        e.type = icmp[0];
+        e.code = icmp[1];
+        if (e.type != kIcmpUnreachable && e.type != kIcmpTimeExceeded) return std::nullopt;
+        const ByteView q = icmp.subspan(kIcmpHeader);
+        const std::size_t ihl = std::size_t{q[0] & 0x0fu} * 4;
+        if ((q[0] >> 4) != 4 || ihl < detail::kIpv4MinHeader || q.size() < ihl) return std::nullopt;
+        e.src_ip = src;
+        e.dst_ip = dst;
+        e.quoted_protocol = q[9];
+        e.quoted_src_ip = Ipv4Addr{be32(q, 12)};
+        e.quoted_dst_ip = Ipv4Addr{be32(q, 16)};
+        if (e.quoted_protocol == detail::kProtoUdp && q.size() >= ihl + 4) {
+            e.quoted_udp = true;
+            e.quoted_src_port = be16(q, ihl);
+            e.quoted_dst_port = be16(q, ihl + 2);
+        }
+        return e;
+    }
+    static constexpr std::uint8_t kProtoIcmp = 1;
+    static constexpr std::uint8_t kIcmpUnreachable = 3;
+    static constexpr std::uint8_t kIcmpTimeExceeded = 11;
 
     void arp(std::size_t at) {
         if (!need(at, 8, "arp.truncated", "ARP header")) return;
@@ -332,6 +361,21 @@ std::optional<UdpView> peek_udp(int linktype, ByteView frame) {
     v.dst_port = be16(udp, 2);
     v.payload = udp.subspan(detail::kUdpHeaderSize);
     return v;
+}
+
+std::string describe(const IcmpError& e) {
+    if (e.type == 11) return e.code == 1 ? "fragment reassembly time exceeded" : "TTL exceeded in transit";
+    switch (e.code) {
+        case 0: return "network unreachable";
+        case 1: return "host unreachable";
+        case 2: return "protocol unreachable";
+        case 3: return "port unreachable";
+        case 4: return "fragmentation needed";
+        case 9:
+        case 10:
+        case 13: return "administratively prohibited";
+        default: return "destination unreachable (code " + std::to_string(e.code) + ")";
+    }
 }
 
 std::string to_string(DecodedFrame::Kind kind) {

@@ -21,6 +21,7 @@ std::string protocol_name(analyze::Protocol p) {
         case analyze::Protocol::BootServer: return "bootserver";
         case analyze::Protocol::Tftp: return "tftp";
         case analyze::Protocol::Arp: return "arp";
+        case analyze::Protocol::Icmp: return "icmp";
         case analyze::Protocol::Other: return "other";
     }
     return "other";
@@ -91,6 +92,7 @@ std::string label_of(const analyze::Frame& f) {
         if (a.operation == 2) return "ARP " + a.sender_ip.to_string() + " is-at";
         return "ARP op " + std::to_string(a.operation);
     }
+    if (f.icmp) return "ICMP " + link::describe(*f.icmp);
     if (f.udp) return "UDP " + std::to_string(f.udp->src_port) + " > " + std::to_string(f.udp->dst_port);
     return "malformed frame";
 }
@@ -105,6 +107,11 @@ std::string summary_of(const analyze::Frame& f) {
                                      (a.sender_ip.is_zero() ? " (probe)" : "")
             : a.operation == 2 ? "ARP " + a.sender_ip.to_string() + " is-at " + a.sender_mac.to_string()
                                : "ARP operation " + std::to_string(a.operation);
+    } else if (f.icmp) {
+        const auto& e = *f.icmp;
+        s = fmt::format("ICMP {} (type {} code {}) from {}, quoting UDP {}:{} > {}:{}", link::describe(e), e.type,
+                        e.code, e.src_ip.to_string(), e.quoted_src_ip.to_string(), e.quoted_src_port,
+                        e.quoted_dst_ip.to_string(), e.quoted_dst_port);
     } else if (f.udp && f.protocol != analyze::Protocol::Other) {
         s = fmt::format("BOOTP truncated ({} octets)", f.udp->payload.size());
     } else {
@@ -152,8 +159,15 @@ std::vector<std::optional<std::string>> clients_of(const analyze::Trace& trace) 
         if (at != it->second.begin()) --at;        // the last at or before it (else the first)
         return &at->second;
     };
+    // An ICMP error belongs to the transfer whose datagram it quotes.
+    std::map<std::size_t, const MacAddr*> icmp_clients;
+    for (const auto& t : trace.transfers)
+        if (t.unreachable) icmp_clients[t.unreachable->frame] = &t.client_mac;
     for (std::size_t i = 0; i < trace.frames.size(); ++i) {
         const auto& f = trace.frames[i];
+        if (!out[i] && f.icmp)
+            if (auto it = icmp_clients.find(f.number); it != icmp_clients.end() && !it->second->is_zero())
+                out[i] = it->second->to_string();
         if (out[i] || !f.udp || f.protocol != analyze::Protocol::Tftp) continue;
         const MacAddr* mac = owner(f.udp->src_ip, f.udp->src_port, f.number);
         if (!mac) mac = owner(f.udp->dst_ip, f.udp->dst_port, f.number);

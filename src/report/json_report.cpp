@@ -79,6 +79,20 @@ void write_transfer(PrettyWriter& w, const analyze::TftpTransfer& t) {
         w.null();
     }
     w.key("file"), w.string(t.filename);
+    w.key("icmp");
+    if (t.unreachable) {
+        const auto& u = *t.unreachable;
+        w.begin_object();
+        w.key("code"), w.unsigned_number(u.icmp.code);
+        w.key("frame"), w.unsigned_number(u.frame);
+        w.key("from"), w.string(u.icmp.src_ip.to_string());
+        w.key("refused"), w.string(u.refused_client ? "client" : "server");
+        w.key("text"), w.string(link::describe(u.icmp));
+        w.key("type"), w.unsigned_number(u.icmp.type);
+        w.end_object();
+    } else {
+        w.null();
+    }
     w.key("request_frame"), w.unsigned_number(t.request_frame);
     w.key("retransmissions"), w.unsigned_number(t.retransmissions);
     w.key("server"), w.string(t.server_ip.to_string());

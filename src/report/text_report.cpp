@@ -132,6 +132,9 @@ std::string text_detail(const TextStyle& st, const analyze::ClientSession& s, co
                                                   t.error->from_client ? "client" : "server")
                             : t.complete ? "complete"
                                          : "unfinished";
+        if (t.unreachable && !t.complete)
+            state += fmt::format(", ICMP {} from {} [frame {}]", link::describe(t.unreachable->icmp),
+                                 t.unreachable->icmp.src_ip.to_string(), t.unreachable->frame);
         out += fmt::format("  TFTP    \"{}\" from {}: {} octets in {}, blksize {}{}, {}{}\n", t.filename,
                            t.server_ip.to_string(), t.bytes, seconds(t.end_ns - t.start_ns), t.blksize,
                            t.windowsize > 1 ? fmt::format(" windowsize {}", t.windowsize) : "", state,

@@ -28,6 +28,7 @@ enum class Protocol : std::uint8_t {
     BootServer,  ///< PXE proxyDHCP / boot server traffic on UDP 4011
     Tftp,
     Arp,
+    Icmp,  ///< an ICMP error quoting a datagram of a transfer
     Other,
 };
 
@@ -52,6 +53,7 @@ struct Frame {
     std::optional<link::ArpPacket> arp;
     std::optional<wire::DhcpMessage> dhcp;
     std::optional<wire::TftpPacket> tftp;
+    std::optional<link::IcmpError> icmp;
     /// For DHCP messages from the client: the stage that sent it. DECLINE and
     /// RELEASE carry no option 60 (RFC 2131 Table 5), so they inherit the
     /// stage of the client's earlier message with the same xid. Server
@@ -114,6 +116,17 @@ struct TftpTransfer {
         bool from_client = false;
     };
     std::optional<ErrorInfo> error;
+    /// The first ICMP error that quotes one of its datagrams: the server's
+    /// host refusing the RRQ ("port unreachable": no TFTP service there), a
+    /// router on the way, or the client's host refusing DATA (it went away).
+    struct Unreachable {
+        std::size_t frame = 0;
+        std::int64_t time_ns = 0;
+        link::IcmpError icmp;
+        bool refused_client = false;  ///< it quotes the client's datagram (the server side refused)
+        std::size_t count = 1;        ///< ICMP errors about the transfer in all
+    };
+    std::optional<Unreachable> unreachable;
     std::int64_t start_ns = 0;
     std::int64_t end_ns = 0;
 };

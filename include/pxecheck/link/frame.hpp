@@ -76,6 +76,24 @@ struct Ipv4Fragment {
     std::optional<bool> ip_checksum_ok;
 };
 
+/// An ICMP error (RFC 792: destination unreachable, time exceeded) and the
+/// datagram it quotes: the quoted IPv4 header and, for UDP, its ports. The
+/// strongest proof a capture can hold that nothing listens at a port.
+struct IcmpError {
+    Ipv4Addr src_ip;  ///< who refused (the host, or a router on the way)
+    Ipv4Addr dst_ip;  ///< the sender of the quoted datagram
+    std::uint8_t type = 0;
+    std::uint8_t code = 0;
+    std::uint8_t quoted_protocol = 0;
+    Ipv4Addr quoted_src_ip;
+    Ipv4Addr quoted_dst_ip;
+    bool quoted_udp = false;  ///< the quote holds a UDP header's ports
+    std::uint16_t quoted_src_port = 0;
+    std::uint16_t quoted_dst_port = 0;
+};
+/// "port unreachable", "host unreachable", "TTL exceeded in transit", ...
+std::string describe(const IcmpError& e);
+
 struct DecodedFrame {
     enum class Kind { Udp, Arp, Fragment, OtherIp, Other, Malformed };
     Kind kind = Kind::Other;
@@ -91,6 +109,8 @@ struct DecodedFrame {
     std::optional<UdpDatagram> udp;
     std::optional<ArpPacket> arp;
     std::optional<Ipv4Fragment> fragment;
+    /// Kind::OtherIp: an ICMP error quoting an IPv4 datagram.
+    std::optional<IcmpError> icmp;
     /// link.truncated, link.unknown_linktype, ip.truncated, ip.bad_version,
     /// ip.bad_header_length, ip.bad_total_length, ip.bad_checksum,
     /// ip.reserved_flag, ip.fragment_misaligned, udp.truncated, udp.bad_length,

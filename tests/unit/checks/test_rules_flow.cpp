@@ -457,6 +457,48 @@ TEST(FLOW_006, RrqToAddressThatNeverAnsweredBlamesConfig) {
     EXPECT_TRUE(contains(fs[0].detail, "nothing in the capture came from 192.168.14.99")) << fs[0].detail;
 }
 
+TEST(FLOW_006, PortUnreachableFromTheServerProvesNoTftpServiceThere) {
+    // What a master's kernel does when no tftpd listens: each RRQ is
+    // answered with ICMP port unreachable quoting it.
+    TraceScript s;
+    dora(s);
+    const auto request = wire::make_rrq("pxelinux.0", "octet", {{"blksize", "1432"}});
+    const Bytes rrq_frame =
+        link::build_udp_frame({kClientMac, kClientIp, kCp}, {kServerMac, kServerIp, 69}, wire::encode_tftp(request));
+    for (int i = 0; i < 3; ++i) {
+        s.frame(rrq_frame);                                          // 5, 7, 9
+        s.frame(icmp_error_frame(kServerMac, kServerIp, rrq_frame));  // 6, 8, 10
+        s.advance_ms(1000);
+    }
+    const auto trace = s.finish();
+    ASSERT_EQ(trace.transfers.size(), 1u);
+    ASSERT_TRUE(trace.transfers[0].unreachable.has_value());
+    EXPECT_EQ(trace.transfers[0].unreachable->frame, 6u);
+    EXPECT_EQ(trace.transfers[0].unreachable->count, 3u);
+    EXPECT_TRUE(trace.transfers[0].unreachable->refused_client);
+    const auto fs = with_id(flow(trace), "FLOW-006");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Fail);
+    EXPECT_EQ(fs[0].blame, Blame::Config);
+    EXPECT_TRUE(has_frame(fs[0], 6));
+    EXPECT_TRUE(contains(fs[0].detail, "refused by ICMP port unreachable from 192.168.14.200 (sent 3 times, 3 ICMP errors)"))
+        << fs[0].detail;
+    EXPECT_TRUE(contains(fs[0].detail, "no TFTP service listens on port 69")) << fs[0].detail;
+}
+
+TEST(FLOW_006, HostUnreachableFromARouterBlamesTheNetwork) {
+    TraceScript s;
+    dora(s, kNowhere);
+    const Bytes rrq_frame = link::build_udp_frame({kClientMac, kClientIp, kCp}, {kServerMac, kNowhere, 69},
+                                                  wire::encode_tftp(wire::make_rrq("pxelinux.0", "octet", {})));
+    s.frame(rrq_frame);
+    s.frame(icmp_error_frame(kOtherServerMac, kOtherServerIp, rrq_frame, 3, 1));
+    const auto fs = run(s, "FLOW-006");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].blame, Blame::Network);
+    EXPECT_TRUE(contains(fs[0].detail, "host unreachable from 192.168.14.201")) << fs[0].detail;
+}
+
 TEST(FLOW_006, QuickReRequestMeansMissingRepliesIsInfo) {
     TraceScript s;
     s.tftp_from_client(wire::make_rrq("boot", "octet", {{"tsize", "0"}}), kCp, 69);      // 1

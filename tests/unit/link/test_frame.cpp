@@ -7,6 +7,7 @@
 #include <random>
 
 #include "link_test_util.hpp"
+#include "trace_fixtures.hpp"
 
 using namespace linktest;
 using Kind = DecodedFrame::Kind;
@@ -644,4 +645,32 @@ TEST(DecodeFrame, KindNames) {
     EXPECT_EQ(to_string(Kind::OtherIp), "other-ip");
     EXPECT_EQ(to_string(Kind::Other), "other");
     EXPECT_EQ(to_string(Kind::Malformed), "malformed");
+}
+
+TEST(IcmpError, PortUnreachableNamesTheQuotedDatagram) {
+    using namespace pxecheck::fixtures;
+    const Bytes refused = link::build_udp_frame({kClientMac, kClientIp, 30652}, {kServerMac, kServerIp, 69},
+                                                Bytes{0, 1, 'x', 0, 'o', 'c', 't', 'e', 't', 0});
+    const auto d = link::decode_frame(link::linktype::kEthernet, icmp_error_frame(kServerMac, kServerIp, refused));
+    EXPECT_EQ(d.kind, link::DecodedFrame::Kind::OtherIp);
+    EXPECT_TRUE(d.anomalies.empty());
+    ASSERT_TRUE(d.icmp.has_value());
+    EXPECT_EQ(d.icmp->src_ip, kServerIp);
+    EXPECT_EQ(d.icmp->dst_ip, kClientIp);
+    EXPECT_EQ(d.icmp->quoted_src_ip, kClientIp);
+    EXPECT_EQ(d.icmp->quoted_dst_ip, kServerIp);
+    ASSERT_TRUE(d.icmp->quoted_udp);
+    EXPECT_EQ(d.icmp->quoted_src_port, 30652);
+    EXPECT_EQ(d.icmp->quoted_dst_port, 69);
+    EXPECT_EQ(link::describe(*d.icmp), "port unreachable");
+}
+
+TEST(IcmpError, EchoAndShortQuotesAreNoError) {
+    using namespace pxecheck::fixtures;
+    const Bytes refused = link::build_udp_frame({kClientMac, kClientIp, 68}, {kServerMac, kServerIp, 67}, Bytes(8, 0));
+    Bytes echo = icmp_error_frame(kServerMac, kServerIp, refused, 8, 0);  // an echo request, not an error
+    EXPECT_FALSE(link::decode_frame(link::linktype::kEthernet, echo).icmp.has_value());
+    Bytes cut = icmp_error_frame(kServerMac, kServerIp, refused);
+    cut.resize(14 + 20 + 8 + 12);  // the quote stops inside its IP header
+    EXPECT_FALSE(link::decode_frame(link::linktype::kEthernet, cut).icmp.has_value());
 }

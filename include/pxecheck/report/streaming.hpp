@@ -42,8 +42,11 @@ public:
         std::size_t max_frames = 10000;
         /// Sessions whose frames[] entries may still be left out are held
         /// (not rendered) until this many bytes of them; later ones are
-        /// rendered at once. Either way the report is the same.
-        std::size_t max_held_bytes = std::size_t{16} << 20;
+        /// rendered at once. Either way the report is the same. 8 MiB: with
+        /// 16 a boot loop of 2,000 attempts peaked 1.12x above one of 200
+        /// (bench/RESULTS.md); rendering early costs at most the 10,000
+        /// entries a long capture then drops.
+        std::size_t max_held_bytes = std::size_t{8} << 20;
     };
 
     explicit StreamingReport(Options options);

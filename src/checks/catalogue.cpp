@@ -425,6 +425,10 @@ constexpr Rule kRules[] = {
      "iPXE, once loaded, is given a script or the next stage, not the iPXE binary that loaded it: offered that file again it loads itself round after round (a chainload loop). The master tells iPXE apart by option 77 (user class \"iPXE\") or option 175.",
      "iPXE chainloading (ipxe.org/howto/chainloading); RFC 3004", Severity::Fail, Detection::Passive,
      "P: an iPXE attempt (option 77 iPXE) whose boot file is the file its machine's previous attempt just fetched"},
+    {"FLOW-013", "Boot flow", Party::Both,
+     "A client that releases its address (DHCPRELEASE) before any boot file arrived has given up on that boot; the finding names where it stopped. The cause is another finding's (no boot file, a failed download): this one is INFO.",
+     "RFC 2131 §3.1(8), §4.4.6; PXE 2.1 ch.2", Severity::Info, Detection::Passive,
+     "P: RELEASE in an attempt that downloaded nothing complete"},
 };
 }  // namespace
 

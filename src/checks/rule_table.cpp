@@ -35,7 +35,7 @@ constexpr std::string_view kTftpIds[] = {
 };
 
 constexpr std::string_view kFlowIds[] = {
-    "FLOW-001", "FLOW-002", "FLOW-003", "FLOW-004", "FLOW-005", "FLOW-006", "FLOW-010", "FLOW-011", "FLOW-012",
+    "FLOW-001", "FLOW-002", "FLOW-003", "FLOW-004", "FLOW-005", "FLOW-006", "FLOW-010", "FLOW-011", "FLOW-012", "FLOW-013",
 };
 
 constexpr RuleGroup kGroups[] = {

@@ -776,6 +776,51 @@ void flow_012(const Context& ctx, Sink& sink) {
     }
 }
 
+/// FLOW-013: the client released its address before a boot file arrived:
+/// it gave up on this boot (a PXE ROM moving on to the next boot device).
+/// The cause is judged by the rule of the step that failed; this finding
+/// says where the boot ended, in one line.
+void flow_013(const Context& ctx, Sink& sink) {
+    const auto& tr = ctx.trace;
+    for (std::size_t si = 0; si < tr.sessions.size() && si < ctx.boots.size(); ++si) {
+        const auto& s = tr.sessions[si];
+        const auto& b = ctx.boots[si];
+        if (b.end != analyze::AttemptEnd::Released || b.phase == analyze::BootPhase::Downloaded) continue;
+        // A later stage releasing its lease (an OS shutting down) is no
+        // failed boot of the firmware: only a stage that boots is judged.
+        if (s.stage == analyze::AttemptStage::LaterStage) continue;
+        bool fetched = false;
+        for (std::size_t ti : s.transfers)
+            if (tr.transfers[ti].complete && !tr.transfers[ti].write) fetched = true;
+        if (fetched) continue;
+        std::string where;
+        switch (b.phase) {
+            case analyze::BootPhase::Bound:
+                where = "with an address but no boot server and file to fetch";
+                break;
+            case analyze::BootPhase::BootInfo:
+                where = "knowing " + in_quotes(b.bootfile) + " on " +
+                        (b.boot_server ? ip_text(*b.boot_server) : std::string("?")) + " but before requesting it";
+                break;
+            case analyze::BootPhase::Downloading:
+                where = "after a download of " + in_quotes(b.bootfile) + " that did not complete";
+                break;
+            default:
+                where = "at phase " + analyze::to_string(b.phase);
+                break;
+        }
+        std::vector<std::size_t> frames{b.end_frame};
+        if (b.lease) frames.insert(frames.begin(), b.lease->frame_number);
+        // INFO, blamed on the client that gave up: the cause carries its own
+        // finding and blame.
+        sink.add("FLOW-013", Blame::Nic,
+                 "the client released its address (DHCPRELEASE) " + where +
+                     ": it gave up on this boot (attempt " + std::to_string(s.attempt) +
+                     "); the findings on that step say why",
+                 frames, s.mac);
+    }
+}
+
 }  // namespace
 
 void check_flow(const Context& ctx, Sink& sink) {
@@ -788,6 +833,7 @@ void check_flow(const Context& ctx, Sink& sink) {
     flow_010(ctx, sink);
     flow_011(ctx, sink);
     flow_012(ctx, sink);
+    flow_013(ctx, sink);
 }
 
 }  // namespace pxecheck::checks::detail

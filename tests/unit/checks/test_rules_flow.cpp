@@ -835,3 +835,32 @@ TEST(FLOW_012, ARebootFetchingTheSameLoaderIsNoLoop) {
     boot_round(s, 0x20, true, "pxelinux.0");
     EXPECT_TRUE(run(s, "FLOW-012").empty());
 }
+
+// --- FLOW-013: a RELEASE before any boot file arrived --------------------------
+
+TEST(FLOW_013, ReleaseWithoutABootFileSaysWhereTheBootEnded) {
+    TraceScript s;
+    dora(s, kServerIp, "");  // 1-4: an address, no boot file
+    auto release = pxe_request(pxe_discover(), kServerIp);
+    release.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::Release));
+    release.ciaddr = kClientIp;
+    release.finish();
+    s.client(release);  // 5
+    const auto fs = run(s, "FLOW-013");
+    ASSERT_EQ(fs.size(), 1u) << dump(fs);
+    EXPECT_EQ(fs[0].severity, Severity::Info);
+    EXPECT_EQ(fs[0].frames, (std::vector<std::size_t>{4, 5}));
+    EXPECT_TRUE(contains(fs[0].detail, "with an address but no boot server and file to fetch")) << fs[0].detail;
+}
+
+TEST(FLOW_013, ReleaseAfterTheDownloadIsNoFinding) {
+    // pxecheck's own emulated NIC releases its lease once the file is in.
+    TraceScript s;
+    boot_round(s, 0x10, false, "pxelinux.0");
+    auto release = pxe_request(pxe_discover(0x10), kServerIp);
+    release.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::Release));
+    release.ciaddr = kClientIp;
+    release.finish();
+    s.client(release);
+    EXPECT_TRUE(run(s, "FLOW-013").empty());
+}

@@ -18,7 +18,7 @@ constexpr std::string_view kDhcpIds[] = {
     "DHCP-001", "DHCP-002", "DHCP-003", "DHCP-004", "DHCP-005", "DHCP-006", "DHCP-007", "DHCP-008",
     "DHCP-009", "DHCP-010", "DHCP-011", "DHCP-012", "DHCP-013", "DHCP-014",
     "OPT-001",  "OPT-002",  "OPT-003",  "OPT-004",  "OPT-005",  "OPT-006",  "OPT-007",
-    "MSG-001",  "MSG-002",  "MSG-003",  "MSG-004",  "MSG-005",  "MSG-007",  "MSG-008",  "MSG-011", "MSG-012",
+    "MSG-001",  "MSG-002",  "MSG-003",  "MSG-004",  "MSG-005",  "MSG-007",  "MSG-008",  "MSG-011", "MSG-012", "MSG-013",
 };
 
 constexpr std::string_view kPxeIds[] = {

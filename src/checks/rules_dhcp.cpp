@@ -216,7 +216,9 @@ Blame client_blame(const Context& ctx, std::size_t index) {
         if (!f.dhcp || f.dhcp->op != 1 || f.dhcp->xid != m.xid || f.dhcp->chaddr != m.chaddr) continue;
         if (f.dhcp->find(wire::opt::kVendorClass)) return client_blame(f);
     }
-    return Blame::Config;
+    // No message of that xid says: the stage the trace builder gave it from
+    // the client's latest message (a RELEASE usually starts a new xid).
+    return analyze::frame_stage(self) == ClientStage::LaterStage ? Blame::Config : Blame::Nic;
 }
 
 /// Context::sender_blame, with client messages judged by their exchange.
@@ -1388,6 +1390,71 @@ std::string file_of(const DhcpMessage& m) {
 /// MSG-011: the ACK agrees with the OFFER it confirms on yiaddr, siaddr, the
 /// boot file and option 43 (RFC 2131 §3.1(4), §4.3.2). PXE ROMs take boot
 /// parameters from either, so a difference is a WARN that says which.
+/// MSG-013: the client messages that are no request for an address, DECLINE,
+/// RELEASE and INFORM, carry what RFC 2131 Table 5 asks (§4.4.4, §4.4.6).
+/// A missing 54, 50 (DECLINE) or ciaddr (RELEASE, INFORM) leaves the server
+/// unable to act on it: FAIL. An option Table 5 forbids them changes
+/// nothing a server does with it: WARN. (secs and flags, which Table 5 also
+/// wants 0, are left out: busybox udhcpc sends secs 1 and EDK2 sets B in
+/// their DECLINEs, harmlessly.)
+void msg_013(const Context& ctx, Sink& sink) {
+    Fold fold("MSG-013");
+    each_dhcp(ctx, [&](std::size_t i, const Frame& f, const DhcpMessage& m) {
+        if (m.op != 1 || on_4011(f)) return;
+        const auto type = m.message_type();
+        if (!type) return;
+        const bool decline = *type == DhcpMessageType::Decline;
+        const bool release = *type == DhcpMessageType::Release;
+        const bool inform = *type == DhcpMessageType::Inform;
+        if (!decline && !release && !inform) return;
+        const MacAddr client = client_of(f);
+        const Blame blame = client_blame(ctx, i);
+        const std::string what = label(m);
+        auto fault = [&](const std::string& key, const std::string& text, Severity sev) {
+            fold.add(client, what + ' ' + key, blame, what + ": " + text, {f.number}, sev);
+        };
+        const bool has50 = m.find(wire::opt::kRequestedAddress) != nullptr;
+        const bool has54 = m.find(wire::opt::kServerId) != nullptr;
+        if (decline || release) {
+            if (!has54)
+                fault("no54", "no option 54: the servers cannot tell whose lease it " +
+                                  std::string(decline ? "declines" : "releases"),
+                      Severity::Fail);
+            if (decline && !has50)
+                fault("no50", "no option 50: the declined address goes there (RFC 2131 §4.4.4)", Severity::Fail);
+            if (release && m.ciaddr.is_zero())
+                fault("ciaddr", "ciaddr 0.0.0.0: the released address goes there (RFC 2131 §4.4.6)", Severity::Fail);
+            if (release && has50) fault("has50", "option 50, which a RELEASE must not carry", Severity::Warn);
+            std::vector<std::uint8_t> extra;
+            for (const auto& o : m.options) {
+                const auto c = o.code;
+                const bool allowed = c == wire::opt::kPad || c == wire::opt::kEnd || c == wire::opt::kMessageType || c == wire::opt::kRequestedAddress ||
+                                     c == wire::opt::kServerId || c == wire::opt::kMessage ||
+                                     c == wire::opt::kClientId || c == wire::opt::kOverload;
+                if (!allowed && std::find(extra.begin(), extra.end(), c) == extra.end()) extra.push_back(c);
+            }
+            if (!extra.empty())
+                fault("extra", "carries option" + std::string(extra.size() == 1 ? " " : "s ") + list_codes(extra) +
+                                   ", which Table 5 forbids in a " + (decline ? "DECLINE" : "RELEASE") +
+                                   " (only 53, 50, 54, 56, 61)",
+                      Severity::Warn);
+        } else {
+            if (m.ciaddr.is_zero())
+                fault("ciaddr", "ciaddr 0.0.0.0: an INFORM comes from a client that has its address, and the ACK "
+                                "goes to ciaddr (RFC 2131 §4.4.3)",
+                      Severity::Fail);
+            std::vector<std::uint8_t> extra;
+            for (auto c : {wire::opt::kRequestedAddress, wire::opt::kLeaseTime, wire::opt::kServerId})
+                if (m.find(c)) extra.push_back(c);
+            if (!extra.empty())
+                fault("extra", "carries option" + std::string(extra.size() == 1 ? " " : "s ") + list_codes(extra) +
+                                   ", which an INFORM must not (50, 51, 54)",
+                      Severity::Warn);
+        }
+    });
+    fold.flush(sink);
+}
+
 void msg_011(const Context& ctx, Sink& sink) {
     Fold fold("MSG-011");
     each_dhcp(ctx, [&](std::size_t i, const Frame& f, const DhcpMessage& m) {
@@ -1531,6 +1598,7 @@ void check_dhcp(const Context& ctx, Sink& sink) {
     msg_008(ctx, sink);
     msg_011(ctx, sink);
     msg_012(ctx, sink);
+    msg_013(ctx, sink);
 }
 
 }  // namespace pxecheck::checks::detail

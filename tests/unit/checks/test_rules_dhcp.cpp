@@ -979,3 +979,84 @@ TEST(DhcpRules, Edk2DeclineCaptureShowsItsKnownFaults) {
     EXPECT_TRUE(has_frame(dhcp004[0], 11));
     EXPECT_EQ(dhcp004[0].blame, Blame::Nic);
 }
+
+// --- MSG-013: DECLINE, RELEASE and INFORM (RFC 2131 Table 5) ----------------------------------------------
+
+namespace {
+
+/// A client message of \p type with only option 53, sent after the DORA.
+DhcpMessage bare_client_message(DhcpMessageType type) {
+    DhcpMessage m;
+    m.op = 1;
+    m.xid = 0x5151;
+    m.set_client_mac(kClientMac);
+    m.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(type));
+    m.finish();
+    return m;
+}
+
+std::vector<Finding> after_dora(const DhcpMessage& m) {
+    TraceScript s;
+    Dora{}.play(s);
+    s.client(m);  // frame 5
+    return run(s);
+}
+
+}  // namespace
+
+TEST(MSG_013, WellFormedDeclineReleaseAndInformPass) {
+    auto decline = bare_client_message(DhcpMessageType::Decline);
+    decline.set_option_ip(wire::opt::kRequestedAddress, kClientIp);
+    decline.set_option_ip(wire::opt::kServerId, kServerIp);
+    decline.set_option(wire::opt::kMessage, std::string_view("address in use"));
+    decline.finish();
+    EXPECT_NO_FINDING(after_dora(decline), "MSG-013");
+    auto release = bare_client_message(DhcpMessageType::Release);
+    release.ciaddr = kClientIp;
+    release.set_option_ip(wire::opt::kServerId, kServerIp);
+    release.finish();
+    EXPECT_NO_FINDING(after_dora(release), "MSG-013");
+    auto inform = bare_client_message(DhcpMessageType::Inform);
+    inform.ciaddr = kClientIp;
+    inform.set_option(wire::opt::kParameterList, Bytes{1, 3, 6});
+    inform.finish();
+    EXPECT_NO_FINDING(after_dora(inform), "MSG-013");
+}
+
+TEST(MSG_013, DeclineWithoutItsAddressOrServerFails) {
+    const auto all = after_dora(bare_client_message(DhcpMessageType::Decline));
+    const auto hits = with_id(all, "MSG-013");
+    ASSERT_EQ(hits.size(), 2u) << dump(all);
+    for (const auto& h : hits) {
+        EXPECT_EQ(h.severity, Severity::Fail);
+        EXPECT_EQ(h.blame, Blame::Nic);
+    }
+    EXPECT_TRUE(contains(hits[0].detail + hits[1].detail, "no option 50")) << dump(all);
+}
+
+TEST(MSG_013, ReleaseWithoutCiaddrFailsAndForbiddenOptionsWarn) {
+    auto release = bare_client_message(DhcpMessageType::Release);
+    release.set_option_ip(wire::opt::kServerId, kServerIp);
+    release.set_option_u32(wire::opt::kLeaseTime, 600);
+    release.set_option(wire::opt::kParameterList, Bytes{1, 3});
+    release.finish();
+    const auto hits = with_id(after_dora(release), "MSG-013");
+    ASSERT_EQ(hits.size(), 2u);
+    bool ciaddr = false, extra = false;
+    for (const auto& h : hits) {
+        if (contains(h.detail, "ciaddr 0.0.0.0")) ciaddr = h.severity == Severity::Fail;
+        if (contains(h.detail, "options 51, 55, which Table 5 forbids")) extra = h.severity == Severity::Warn;
+    }
+    EXPECT_TRUE(ciaddr);
+    EXPECT_TRUE(extra);
+}
+
+TEST(MSG_013, InformNamingAServerWarns) {
+    auto inform = bare_client_message(DhcpMessageType::Inform);
+    inform.ciaddr = kClientIp;
+    inform.set_option_ip(wire::opt::kServerId, kServerIp);
+    inform.finish();
+    const auto all = after_dora(inform);
+    // No option 60: an OS's INFORM, a later stage, blamed like one.
+    EXPECT_FINDING(all, "MSG-013", Blame::Config, Severity::Warn, 5);
+}

@@ -142,7 +142,6 @@ struct TraceBuilder::Impl {
         Live* current = nullptr;          ///< the attempt its traffic goes to
         std::vector<Live*> open;          ///< attempts not closed, oldest first
         std::uint32_t attempts = 0;       ///< attempts started so far
-        AttemptStage last_stage = AttemptStage::Unknown;
         bool offered = false;             ///< an attempt of it got an OFFER
         std::uint32_t naked_in_a_row = 0; ///< its latest attempts that were NAKed, in a row
         std::string downloaded;           ///< last file an attempt of it downloaded complete
@@ -226,9 +225,8 @@ struct TraceBuilder::Impl {
         l->session.attempt = ++m.attempts;
         // The NAK streak goes on only if the attempt before was NAKed.
         if (m.current && !m.current->naked) m.naked_in_a_row = 0;
-        l->session.earlier = EarlierAttempts{m.attempts - 1,   m.last_stage,         m.offered,
-                                             m.naked_in_a_row, m.downloaded,         m.downloaded_end_ns,
-                                             m.downloaded_rounds};
+        l->session.earlier = EarlierAttempts{m.attempts - 1, m.offered,           m.naked_in_a_row,
+                                             m.downloaded,   m.downloaded_end_ns, m.downloaded_rounds};
         Live* raw = l.get();
         live.emplace(raw->order, std::move(l));
         Live* before = m.current;
@@ -494,10 +492,8 @@ void TraceBuilder::Impl::add_dhcp(Frame&& f, Protocol proto) {
             attempt = &start_attempt(mac);
         Live& a = *attempt;
         // DECLINE and RELEASE carry no option 60: they do not name a stage.
-        if (a.session.stage == AttemptStage::Unknown && type != T::Decline && type != T::Release) {
+        if (a.session.stage == AttemptStage::Unknown && type != T::Decline && type != T::Release)
             a.session.stage = stage;
-            machines[mac].last_stage = stage;
-        }
         if (std::find(a.client_xids.begin(), a.client_xids.end(), m.xid) == a.client_xids.end())
             a.client_xids.push_back(m.xid);
         a.any_client = true;

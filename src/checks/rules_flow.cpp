@@ -727,10 +727,6 @@ void flow_011(const Context& ctx, Sink& sink) {
 /// of the download that loaded it.
 void flow_012(const Context& ctx, Sink& sink) {
     constexpr std::int64_t kChainloadGap = 5 * kSec;
-    auto bare = [](std::string s) {
-        while (!s.empty() && s.front() == '/') s.erase(s.begin());
-        return s;
-    };
     auto looks_like_ipxe = [](std::string name) {
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         for (const char* mark : {"ipxe", "undionly", "snponly", ".kpxe", ".kkpxe"})
@@ -742,8 +738,8 @@ void flow_012(const Context& ctx, Sink& sink) {
         const auto& s = tr.sessions[si];
         const auto& b = ctx.boots[si];
         if (s.stage != analyze::AttemptStage::Ipxe || s.earlier.downloaded.empty() || !b.governing) continue;
-        const std::string file = bare(b.bootfile);
-        if (file.empty() || file != bare(s.earlier.downloaded)) continue;
+        const std::string file = strip_slash(b.bootfile);
+        if (file.empty() || file != strip_slash(s.earlier.downloaded)) continue;
         std::int64_t first_ns = 0;
         for (std::size_t idx : s.dhcp_frames) {
             const Frame& f = ctx.frame(idx);

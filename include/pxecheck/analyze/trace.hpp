@@ -148,7 +148,6 @@ AttemptStage attempt_stage(const wire::DhcpMessage& msg);
 /// may be gone: streaming frees a finished attempt).
 struct EarlierAttempts {
     std::uint32_t count = 0;          ///< attempts of this MAC before this one
-    AttemptStage last_stage = AttemptStage::Unknown;  ///< the one just before
     bool offered = false;             ///< a server OFFERed to one of them
     /// How many of the attempts just before this one, in a row, were refused
     /// with DHCPNAK (a NAK loop when this one is refused too).

@@ -838,14 +838,23 @@ TEST(FLOW_012, ARebootFetchingTheSameLoaderIsNoLoop) {
 
 // --- FLOW-013: a RELEASE before any boot file arrived --------------------------
 
-TEST(FLOW_013, ReleaseWithoutABootFileSaysWhereTheBootEnded) {
-    TraceScript s;
-    dora(s, kServerIp, "");  // 1-4: an address, no boot file
-    auto release = pxe_request(pxe_discover(), kServerIp);
+namespace {
+
+/// The client's RELEASE of kClientIp to kServerIp, with \p xid.
+DhcpMessage release_of(std::uint32_t xid) {
+    auto release = pxe_request(pxe_discover(xid), kServerIp);
     release.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::Release));
     release.ciaddr = kClientIp;
     release.finish();
-    s.client(release);  // 5
+    return release;
+}
+
+}  // namespace
+
+TEST(FLOW_013, ReleaseWithoutABootFileSaysWhereTheBootEnded) {
+    TraceScript s;
+    dora(s, kServerIp, "");  // 1-4: an address, no boot file
+    s.client(release_of(0x1234abcd));  // 5
     const auto fs = run(s, "FLOW-013");
     ASSERT_EQ(fs.size(), 1u) << dump(fs);
     EXPECT_EQ(fs[0].severity, Severity::Info);
@@ -857,10 +866,6 @@ TEST(FLOW_013, ReleaseAfterTheDownloadIsNoFinding) {
     // pxecheck's own emulated NIC releases its lease once the file is in.
     TraceScript s;
     boot_round(s, 0x10, false, "pxelinux.0");
-    auto release = pxe_request(pxe_discover(0x10), kServerIp);
-    release.set_option_u8(wire::opt::kMessageType, static_cast<std::uint8_t>(DhcpMessageType::Release));
-    release.ciaddr = kClientIp;
-    release.finish();
-    s.client(release);
+    s.client(release_of(0x10));
     EXPECT_TRUE(run(s, "FLOW-013").empty());
 }

@@ -164,7 +164,16 @@ struct TraceBuilder::Impl {
     std::size_t next_number = 1;
     std::uint64_t next_order = 0;
     FileDigests file_digests;  ///< before open_transfers: their streams point here
-    std::unordered_map<TransferKey, TransferState, TransferKeyHash> open_transfers;
+    using OpenTransfers = std::unordered_map<TransferKey, TransferState, TransferKeyHash>;
+    OpenTransfers open_transfers;
+    /// The open transfer a datagram from (src) to (dst) belongs to, and
+    /// whether the client's side sent it (end(): none).
+    std::pair<OpenTransfers::iterator, bool> transfer_of(Ipv4Addr src_ip, std::uint16_t src_port, Ipv4Addr dst_ip,
+                                                         std::uint16_t dst_port) {
+        auto it = open_transfers.find(TransferKey{src_ip.value, src_port, dst_ip.value});
+        if (it != open_transfers.end()) return {it, true};
+        return {open_transfers.find(TransferKey{dst_ip.value, dst_port, src_ip.value}), false};
+    }
     std::map<std::uint64_t, std::unique_ptr<Live>> live;  ///< attempts by creation rank
     std::unordered_map<MacAddr, Machine> machines;
     std::vector<Live*> superseded;  ///< superseded attempts not closed yet
@@ -569,11 +578,8 @@ TraceBuilder::Impl::Live* TraceBuilder::Impl::add_tftp(Frame& f, bool to_tftp_se
     const bool is_request = opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Rrq) ||
                             opcode == static_cast<std::uint16_t>(wire::TftpOpcode::Wrq);
 
-    TransferKey from_client{u.src_ip.value, u.src_port, u.dst_ip.value};
-    TransferKey to_client{u.dst_ip.value, u.dst_port, u.src_ip.value};
-    auto it = open_transfers.find(from_client);
-    bool client_side = it != open_transfers.end();
-    if (!client_side) it = open_transfers.find(to_client);
+    const TransferKey from_client{u.src_ip.value, u.src_port, u.dst_ip.value};
+    auto [it, client_side] = transfer_of(u.src_ip, u.src_port, u.dst_ip, u.dst_port);
 
     if (to_tftp_server_port && is_request) {
         // A repeated identical request before any answer is a retransmission
@@ -696,11 +702,8 @@ bool TraceBuilder::Impl::add_bulk_frame(std::size_t number, std::int64_t time_ns
     if (opcode != static_cast<std::uint16_t>(wire::TftpOpcode::Data) &&
         opcode != static_cast<std::uint16_t>(wire::TftpOpcode::Ack))
         return false;
-    // The same lookup as add_tftp(); a DATA or ACK of no open transfer is
-    // not TFTP we know of.
-    auto it = open_transfers.find(TransferKey{u->src_ip.value, u->src_port, u->dst_ip.value});
-    const bool client_side = it != open_transfers.end();
-    if (!client_side) it = open_transfers.find(TransferKey{u->dst_ip.value, u->dst_port, u->src_ip.value});
+    // A DATA or ACK of no open transfer is not TFTP we know of.
+    const auto [it, client_side] = transfer_of(u->src_ip, u->src_port, u->dst_ip, u->dst_port);
     if (it == open_transfers.end()) return true;
     const auto block = static_cast<std::uint16_t>((payload[2] << 8) | payload[3]);
     Live* owner = add_bulk(it->second, client_side,
@@ -767,10 +770,8 @@ void TraceBuilder::Impl::add_icmp(Frame&& f) {
     if (!e.quoted_udp) return;
     // The client's datagram (an RRQ, an ACK) quoted: the server side refused
     // it. The server's (DATA) quoted: the client side did.
-    auto it = open_transfers.find(TransferKey{e.quoted_src_ip.value, e.quoted_src_port, e.quoted_dst_ip.value});
-    const bool refused_client = it != open_transfers.end();
-    if (!refused_client)
-        it = open_transfers.find(TransferKey{e.quoted_dst_ip.value, e.quoted_dst_port, e.quoted_src_ip.value});
+    const auto [it, refused_client] =
+        transfer_of(e.quoted_src_ip, e.quoted_src_port, e.quoted_dst_ip, e.quoted_dst_port);
     if (it == open_transfers.end()) return;  // not about a transfer we follow
     auto& st = it->second;
     auto& t = st.owner->transfers[st.index];
